@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+admin.site.site_header = _("Louvre-Lens — Social-Handicap-Health programme")
+admin.site.site_title = _("Louvre-Lens partner portal")
+admin.site.index_title = _("Running the programme")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("mentions-legales/", views.legal, name="legal"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
+    path("donnees-personnelles/", views.privacy, name="privacy"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("compte/", include("partners.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "louvrelens_social.views.bad_request"
+handler403 = "louvrelens_social.views.permission_denied"
+handler404 = "louvrelens_social.views.page_not_found"
+handler500 = "louvrelens_social.views.server_error"
