@@ -16,6 +16,9 @@ urlpatterns = [
     path("donnees-personnelles/", views.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("partners.urls")),
+    path("offres/", include("programmes.urls")),
+    path("planning/", include("programmes.planning_urls")),
+    path("reservations/", include("bookings.urls")),
     path("admin/", admin.site.urls),
 ]
 
