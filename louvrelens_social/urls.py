@@ -19,6 +19,8 @@ urlpatterns = [
     path("offres/", include("programmes.urls")),
     path("planning/", include("programmes.planning_urls")),
     path("reservations/", include("bookings.urls")),
+    path("projets/", include("programmes.project_urls")),
+    path("tableau-de-bord/", include("programmes.dashboard_urls")),
     path("admin/", admin.site.urls),
 ]
 
