@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, Prefetch
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.services import message_queue
+from partners.models import MEDIATORS_GROUP
 
 from .enums import SessionStatus
-from .models import Session
+from .models import Assignment, MediatorUnavailability, Session
 
 
 class ProgrammeError(Exception):
@@ -66,6 +71,438 @@ def session_cancel(*, session: Session, reason: str) -> Session:
                 to=mediator.email,
                 language=mediator.language,
                 dedupe_key=f"mediator_session_cancelled:session-{locked.pk}:user-{mediator.pk}",
-                context={"session_id": locked.pk, "reason": reason},
+                context={
+                    "session_id": locked.pk,
+                    "reason": reason,
+                    "first_name": mediator.first_name,
+                    **session_facts(locked, language=mediator.language),
+                },
             )
     return locked
+
+
+# ---------------------------------------------------------------------------------------------
+# Mediators: assignment, unavailability, session changes and what mediators are told
+# ---------------------------------------------------------------------------------------------
+
+
+def _local(value: dt.datetime) -> str:
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _margin() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.MEDIATOR_SETUP_MARGIN_MINUTES)
+
+
+def mediator_is_eligible(user) -> bool:
+    return user.is_active and user.groups.filter(name=MEDIATORS_GROUP).exists()
+
+
+def mediator_conflict(
+    *, mediator, start: dt.datetime, end: dt.datetime, exclude_session_id: int | None = None
+) -> str | None:
+    """Why the mediator cannot lead a session from `start` to `end`, or None when they can.
+
+    Another planned session of theirs must leave the set-up margin (MEDIATOR_SETUP_MARGIN_MINUTES)
+    free before and after; so must an unavailability (the set-up happens at the museum too).
+    Two periods touching exactly at the margin are fine: 10:00–11:30 then 11:45 with 15 minutes.
+    """
+    margin = _margin()
+    others = Session.objects.filter(
+        assignments__mediator=mediator,
+        status=SessionStatus.PLANNED,
+        start__lt=end + margin,
+        end__gt=start - margin,
+    ).select_related("offer")
+    if exclude_session_id is not None:
+        others = others.exclude(pk=exclude_session_id)
+    other = others.order_by("start").first()
+    if other is not None:
+        return _(
+            "%(name)s already leads “%(offer)s” on %(when)s, which leaves less than %(margin)d minutes "
+            "of set-up time."
+        ) % {
+            "name": mediator.get_full_name() or mediator.email,
+            "offer": other.offer.title,
+            "when": _local(other.start),
+            "margin": settings.MEDIATOR_SETUP_MARGIN_MINUTES,
+        }
+    away = (
+        MediatorUnavailability.objects.filter(
+            mediator=mediator, start__lt=end + margin, end__gt=start - margin
+        )
+        .order_by("start")
+        .first()
+    )
+    if away is not None:
+        return _("%(name)s is unavailable from %(start)s to %(end)s (%(reason)s).") % {
+            "name": mediator.get_full_name() or mediator.email,
+            "start": _local(away.start),
+            "end": _local(away.end),
+            "reason": away.reason,
+        }
+    return None
+
+
+def session_facts(session: Session, *, language: str) -> dict[str, str]:
+    """What an email says about a session, as plain strings in the reader's language."""
+    with translation.override(language):
+        return {
+            "offer": session.offer.title,
+            "start": _local(session.start),
+            "end_time": formats.time_format(timezone.localtime(session.end), "TIME_FORMAT"),
+            "place": session.place,
+            "session_url": settings.SITE_URL + reverse("planning:session", args=[session.pk]),
+        }
+
+
+def _queue_to_mediator(*, template: str, mediator, session: Session, key: str, **extra) -> None:
+    message_queue(
+        template=template,
+        to=mediator.email,
+        language=mediator.language,
+        dedupe_key=f"{template}:session-{session.pk}:user-{mediator.pk}:{key}",
+        context={
+            "session_id": session.pk,
+            "first_name": mediator.first_name,
+            **session_facts(session, language=mediator.language),
+            **extra,
+        },
+    )
+
+
+def mediator_assign(*, session: Session, mediator, by=None) -> Assignment:
+    """Assign a mediator to a session, if they are a mediator, free, and not away."""
+    from partners.models import User
+
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        # Locking the mediator serialises two assignments of the same person made at the same time.
+        person = User.objects.select_for_update().get(pk=mediator.pk)
+        if not mediator_is_eligible(person):
+            raise ProgrammeError(
+                _("%(name)s is not in the Mediators group: add them to it first.")
+                % {"name": person.get_full_name() or person.email}
+            )
+        if locked.status == SessionStatus.CANCELLED:
+            raise ProgrammeError(_("This session is cancelled: no mediator can be assigned to it."))
+        if Assignment.objects.filter(session=locked, mediator=person).exists():
+            raise ProgrammeError(
+                _("%(name)s is already assigned to this session.")
+                % {"name": person.get_full_name() or person.email}
+            )
+        conflict = mediator_conflict(
+            mediator=person, start=locked.start, end=locked.end, exclude_session_id=locked.pk
+        )
+        if conflict:
+            raise ProgrammeError(conflict)
+        assignment = Assignment.objects.create(session=locked, mediator=person)
+        if locked.end > timezone.now():
+            _queue_to_mediator(
+                template="mediator_assigned",
+                mediator=person,
+                session=locked,
+                key=f"assignment-{assignment.pk}",
+            )
+    return assignment
+
+
+def mediator_unassign(*, session: Session, mediator, by=None) -> None:
+    """Take a mediator off a session; they are told if the session is still to come."""
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        assignment = Assignment.objects.filter(session=locked, mediator=mediator).first()
+        if assignment is None:
+            raise ProgrammeError(_("This mediator is not assigned to this session."))
+        assignment_id = assignment.pk
+        assignment.delete()
+        if locked.end > timezone.now() and locked.status == SessionStatus.PLANNED:
+            _queue_to_mediator(
+                template="mediator_unassigned",
+                mediator=mediator,
+                session=locked,
+                key=f"assignment-{assignment_id}",
+            )
+
+
+def session_update(
+    *,
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    place: str,
+    capacity: int,
+    booking_deadline: dt.datetime | None = None,
+    by=None,
+) -> Session:
+    """Change a session's time, place or capacity.
+
+    A change of time or place raises the revision (calendars replace the event) and tells the
+    mediators and the booked structures. The new time must suit every assigned mediator.
+    """
+    from bookings.enums import ACTIVE_STATUSES
+    from bookings.models import Booking
+    from bookings.selectors import seats_taken
+
+    place = place.strip()
+    if end <= start:
+        raise ProgrammeError(_("The session must end after it starts."))
+    if not place:
+        raise ProgrammeError(_("Give the place of the session."))
+    if capacity < 1:
+        raise ProgrammeError(_("A session has at least one seat."))
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().select_related("offer").get(pk=session.pk)
+        if locked.status == SessionStatus.CANCELLED:
+            raise ProgrammeError(_("This session is cancelled: it can no longer be changed."))
+        deadline = booking_deadline or locked.booking_deadline
+        if start != locked.start and booking_deadline is None:
+            deadline = locked.booking_deadline + (start - locked.start)
+        if deadline > start:
+            raise ProgrammeError(_("The booking deadline must be before the start of the session."))
+        taken = seats_taken(session_id=locked.pk)
+        if capacity < taken:
+            raise ProgrammeError(
+                _("%(taken)d seats are already booked: the capacity cannot be lower.") % {"taken": taken}
+            )
+        moved = start != locked.start or end != locked.end
+        relocated = place != locked.place
+        if moved:
+            for mediator in locked.mediators.all():
+                conflict = mediator_conflict(
+                    mediator=mediator, start=start, end=end, exclude_session_id=locked.pk
+                )
+                if conflict:
+                    raise ProgrammeError(conflict)
+        capacity_raised = capacity > locked.capacity
+        old_start, old_place = locked.start, locked.place
+        locked.start, locked.end, locked.place = start, end, place
+        locked.capacity, locked.booking_deadline = capacity, deadline
+        fields = ["start", "end", "place", "capacity", "booking_deadline", "updated_at"]
+        if moved or relocated:
+            locked.sequence = F("sequence") + 1
+            fields.append("sequence")
+        locked.save(update_fields=fields)
+        locked.refresh_from_db(fields=["sequence"])
+        if moved or relocated:
+            key = f"rev-{locked.sequence}"
+
+            def before(language: str) -> dict[str, str]:
+                with translation.override(language):
+                    return {"old_start": _local(old_start), "old_place": old_place}
+
+            for mediator in locked.mediators.all():
+                _queue_to_mediator(
+                    template="mediator_session_changed",
+                    mediator=mediator,
+                    session=locked,
+                    key=key,
+                    **before(mediator.language),
+                )
+            bookings = Booking.objects.filter(session=locked, status__in=ACTIVE_STATUSES).select_related(
+                "structure"
+            )
+            for booking in bookings:
+                for membership in booking.structure.memberships.select_related("user"):
+                    user = membership.user
+                    message_queue(
+                        template="session_changed",
+                        to=user.email,
+                        language=user.language,
+                        booking_id=booking.pk,
+                        dedupe_key=f"session_changed:booking-{booking.pk}:user-{user.pk}:{key}",
+                        context={
+                            "booking_id": booking.pk,
+                            "session_id": locked.pk,
+                            "first_name": user.first_name,
+                            "structure": booking.structure.name,
+                            **session_facts(locked, language=user.language),
+                            **before(user.language),
+                        },
+                    )
+        if capacity_raised:
+            session_id = locked.pk
+            transaction.on_commit(lambda: _offer_freed_seats(session_id))
+    return locked
+
+
+def _offer_freed_seats(session_id: int) -> None:
+    """More seats: the waiting list is offered them (the bookings app owns that rule)."""
+    from bookings.services import waitlist_offer_next
+
+    session = Session.objects.filter(pk=session_id).first()
+    if session is not None:
+        waitlist_offer_next(session=session)
+
+
+def notify_mediators_of_booking_change(*, booking) -> None:
+    """Tell the session's mediators about a booking made or changed late (from the day before on).
+
+    Called by the bookings services after a booking is created, changed or cancelled.
+    """
+    session = booking.session
+    if session.status != SessionStatus.PLANNED or session.end <= timezone.now():
+        return
+    day_before = timezone.localdate(session.start) - dt.timedelta(days=1)
+    if timezone.localdate() < day_before:
+        return
+    # One message per state of the booking: a new change means a new message, a repeat does not.
+    stamp = booking.updated_at.strftime("%Y%m%d%H%M%S%f") if booking.updated_at else "0"
+    for mediator in session.mediators.all():
+        with translation.override(mediator.language):
+            status = str(booking.get_status_display())
+        _queue_to_mediator(
+            template="mediator_booking_changed",
+            mediator=mediator,
+            session=session,
+            key=f"booking-{booking.pk}-{stamp}",
+            booking_id=booking.pk,
+            structure=booking.structure.name,
+            booking_status=status,
+            participants=booking.participants,
+            accompanying_staff=booking.accompanying_staff,
+        )
+
+
+def mediator_digest_send(*, mediator, day: dt.date) -> bool:
+    """Queue the evening digest of `day`'s sessions for one mediator, once; False when they have none."""
+    from bookings.enums import SEATED_STATUSES
+    from bookings.models import Booking
+
+    from .calendar import needs_summary
+
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    sessions = list(
+        Session.objects.filter(
+            assignments__mediator=mediator,
+            status=SessionStatus.PLANNED,
+            start__gte=start,
+            start__lt=start + dt.timedelta(days=1),
+        )
+        .select_related("offer")
+        .prefetch_related(
+            Prefetch(
+                "bookings",
+                queryset=Booking.objects.filter(status__in=SEATED_STATUSES)
+                .select_related("structure")
+                .prefetch_related("accessibility_needs")
+                .order_by("created_at", "pk"),
+                to_attr="seated_bookings",
+            )
+        )
+        .order_by("start", "pk")
+    )
+    if not sessions:
+        return False
+    items = []
+    with translation.override(mediator.language):
+        for session in sessions:
+            groups = [
+                {
+                    "structure": booking.structure.name,
+                    "participants": booking.participants,
+                    "staff": booking.accompanying_staff,
+                    "needs": needs_summary(
+                        wheelchair_users=booking.wheelchair_users,
+                        codes=[option.code for option in booking.accessibility_needs.all()],
+                        notes=booking.accessibility_notes,
+                    ),
+                    "contact_name": booking.contact_name,
+                    "contact_phone": booking.contact_phone,
+                }
+                for booking in session.seated_bookings
+            ]
+            items.append({**session_facts(session, language=mediator.language), "groups": groups})
+        day_label = formats.date_format(day, "DATE_FORMAT")
+    message_queue(
+        template="mediator_digest",
+        to=mediator.email,
+        language=mediator.language,
+        dedupe_key=f"mediator_digest:user-{mediator.pk}:{day.isoformat()}",
+        context={
+            "first_name": mediator.first_name,
+            "day": day_label,
+            "sessions": items,
+            "planning_url": settings.SITE_URL + reverse("planning:index"),
+        },
+    )
+    return True
+
+
+def mediator_digests_send(*, day: dt.date) -> int:
+    """Queue the digest of `day` for every mediator who leads a session then; returns how many."""
+    from partners.models import User
+
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+    mediators = User.objects.filter(
+        assignments__session__status=SessionStatus.PLANNED,
+        assignments__session__start__gte=start,
+        assignments__session__start__lt=start + dt.timedelta(days=1),
+        is_active=True,
+    ).distinct()
+    return sum(1 for mediator in mediators if mediator_digest_send(mediator=mediator, day=day))
+
+
+def unavailability_create(
+    *, mediator, start: dt.datetime, end: dt.datetime, reason: str
+) -> MediatorUnavailability:
+    """Record a leave, a training or another duty; refused if the mediator leads a session then."""
+    reason = reason.strip()
+    if end <= start:
+        raise ProgrammeError(_("The end must be after the start."))
+    if not reason:
+        raise ProgrammeError(_("Give the reason (leave, training, another duty)."))
+    conflict = unavailability_conflict(mediator=mediator, start=start, end=end)
+    if conflict:
+        raise ProgrammeError(conflict)
+    return MediatorUnavailability.objects.create(mediator=mediator, start=start, end=end, reason=reason)
+
+
+def unavailability_update(
+    *, unavailability: MediatorUnavailability, start: dt.datetime, end: dt.datetime, reason: str
+) -> MediatorUnavailability:
+    reason = reason.strip()
+    if end <= start:
+        raise ProgrammeError(_("The end must be after the start."))
+    if not reason:
+        raise ProgrammeError(_("Give the reason (leave, training, another duty)."))
+    conflict = unavailability_conflict(mediator=unavailability.mediator, start=start, end=end)
+    if conflict:
+        raise ProgrammeError(conflict)
+    unavailability.start, unavailability.end, unavailability.reason = start, end, reason
+    unavailability.save(update_fields=["start", "end", "reason"])
+    return unavailability
+
+
+def unavailability_conflict(*, mediator, start: dt.datetime, end: dt.datetime) -> str | None:
+    """A session the mediator is assigned to during the period (with the set-up margin)."""
+    margin = _margin()
+    other = (
+        Session.objects.filter(
+            assignments__mediator=mediator,
+            status=SessionStatus.PLANNED,
+            start__lt=end + margin,
+            end__gt=start - margin,
+        )
+        .select_related("offer")
+        .order_by("start")
+        .first()
+    )
+    if other is None:
+        return None
+    return _("%(name)s leads “%(offer)s” on %(when)s: unassign them from that session first.") % {
+        "name": mediator.get_full_name() or mediator.email,
+        "offer": other.offer.title,
+        "when": _local(other.start),
+    }
+
+
+def calendar_token_regenerate(*, user) -> str:
+    """A new secret for the user's calendar links; the old links stop working at once."""
+    from partners.models import new_token
+
+    user.calendar_token = new_token()
+    user.save(update_fields=["calendar_token"])
+    return user.calendar_token

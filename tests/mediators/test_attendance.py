@@ -1,0 +1,306 @@
+"""Attendance: recording after the session, corrections and their history, limits, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from bookings.attendance import (
+    AttendanceError,
+    attendance_history,
+    attendance_margin,
+    attendance_record,
+)
+from bookings.enums import BookingStatus
+from bookings.models import AttendanceChange
+from programmes.enums import SessionStatus
+from programmes.selectors import home_figures
+from tests.factories import BookingFactory
+
+from .conftest import assign, at, session_at
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def past_booking(mediator):
+    """A booking of a session that took place this morning, led by `mediator`: 8 + 2 booked."""
+    session = session_at(timezone.now() - dt.timedelta(hours=4))
+    assign(session, mediator)
+    return BookingFactory(session=session, participants=8, accompanying_staff=2)
+
+
+def test_attendance_record_sets_status_counts_and_logs(past_booking, mediator):
+    booking = attendance_record(booking=past_booking, by=mediator, present_participants=7, present_staff=2)
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.ATTENDED
+    assert (booking.present_participants, booking.present_staff) == (7, 2)
+    assert booking.attendance_recorded_at is not None
+    change = AttendanceChange.objects.get(booking=booking)
+    assert change.changed_by == mediator
+    assert (change.old_status, change.new_status) == (BookingStatus.CONFIRMED, BookingStatus.ATTENDED)
+    assert (change.old_participants, change.new_participants) == (None, 7)
+    assert (change.old_staff, change.new_staff) == (None, 2)
+
+
+def test_attendance_record_absent_group(past_booking, mediator):
+    booking = attendance_record(booking=past_booking, by=mediator, absent=True)
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.ABSENT
+    assert (booking.present_participants, booking.present_staff) == (0, 0)
+
+
+def test_attendance_record_nobody_present_is_absent(past_booking, mediator):
+    booking = attendance_record(booking=past_booking, by=mediator, present_participants=0, present_staff=0)
+
+    assert booking.status == BookingStatus.ABSENT
+
+
+def test_attendance_correction_is_logged_with_old_and_new(past_booking, mediator, staff):
+    attendance_record(booking=past_booking, by=mediator, present_participants=7, present_staff=2)
+
+    attendance_record(booking=past_booking, by=staff, present_participants=6, present_staff=1)
+
+    history = attendance_history(booking=past_booking)
+    assert len(history) == 2
+    latest = history[0]
+    assert latest.changed_by == staff
+    assert (latest.old_participants, latest.new_participants) == (7, 6)
+    assert (latest.old_staff, latest.new_staff) == (2, 1)
+    assert (latest.old_status, latest.new_status) == (BookingStatus.ATTENDED, BookingStatus.ATTENDED)
+
+
+def test_attendance_same_values_again_logs_nothing(past_booking, mediator):
+    attendance_record(booking=past_booking, by=mediator, present_participants=7, present_staff=2)
+
+    attendance_record(booking=past_booking, by=mediator, present_participants=7, present_staff=2)
+
+    assert AttendanceChange.objects.filter(booking=past_booking).count() == 1
+
+
+def test_attendance_refused_before_session(mediator):
+    session = session_at(at(2, 10))
+    assign(session, mediator)
+    booking = BookingFactory(session=session)
+
+    with pytest.raises(AttendanceError) as error:
+        attendance_record(booking=booking, by=mediator, present_participants=5)
+
+    assert error.value.message == gettext(
+        "This session has not taken place yet: attendance is recorded once it has started."
+    )
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert AttendanceChange.objects.count() == 0
+
+
+def test_attendance_correction_allowed_until_deadline_then_refused(past_booking, mediator, settings):
+    settings.ATTENDANCE_CORRECTION_DAYS = 30
+    session = past_booking.session
+    session.start = timezone.now() - dt.timedelta(days=29, hours=23)
+    session.end = session.start + dt.timedelta(minutes=90)
+    session.booking_deadline = session.start - dt.timedelta(days=1)
+    session.save()
+
+    attendance_record(booking=past_booking, by=mediator, present_participants=8, present_staff=2)
+
+    session.start = timezone.now() - dt.timedelta(days=31)
+    session.end = session.start + dt.timedelta(minutes=90)
+    session.booking_deadline = session.start - dt.timedelta(days=1)
+    session.save()
+    with pytest.raises(AttendanceError):
+        attendance_record(booking=past_booking, by=mediator, present_participants=6, present_staff=2)
+    past_booking.refresh_from_db()
+    assert past_booking.present_participants == 8
+
+
+def test_attendance_negative_count_refused_at_field(past_booking, mediator):
+    with pytest.raises(AttendanceError) as error:
+        attendance_record(booking=past_booking, by=mediator, present_participants=-1, present_staff=0)
+
+    assert error.value.field == "present_participants"
+    assert error.value.message == gettext("A number of people cannot be negative.")
+
+
+@pytest.mark.parametrize(("present", "allowed"), [(10, True), (11, False)])
+def test_attendance_participants_margin(past_booking, mediator, present, allowed):
+    # 8 booked: margin max(2, 20 % of 8 rounded up = 2) = 2, so at most 10.
+    assert attendance_margin(8) == 2
+    if allowed:
+        booking = attendance_record(
+            booking=past_booking, by=mediator, present_participants=present, present_staff=2
+        )
+        assert booking.present_participants == present
+    else:
+        with pytest.raises(AttendanceError) as error:
+            attendance_record(
+                booking=past_booking, by=mediator, present_participants=present, present_staff=2
+            )
+        assert error.value.field == "present_participants"
+
+
+def test_attendance_margin_grows_with_big_groups():
+    assert attendance_margin(1) == 2
+    assert attendance_margin(30) == 6
+
+
+def test_attendance_staff_over_margin_refused_at_field(past_booking, mediator):
+    with pytest.raises(AttendanceError) as error:
+        attendance_record(booking=past_booking, by=mediator, present_participants=8, present_staff=5)
+
+    assert error.value.field == "present_staff"
+
+
+def test_attendance_refused_to_mediator_not_assigned(past_booking, other_mediator):
+    with pytest.raises(AttendanceError):
+        attendance_record(booking=past_booking, by=other_mediator, present_participants=8)
+
+    assert AttendanceChange.objects.count() == 0
+
+
+def test_attendance_refused_for_cancelled_booking(past_booking, mediator):
+    past_booking.status = BookingStatus.CANCELLED
+    past_booking.save()
+
+    with pytest.raises(AttendanceError):
+        attendance_record(booking=past_booking, by=mediator, present_participants=8)
+
+
+def test_attendance_refused_for_cancelled_session(past_booking, mediator):
+    session = past_booking.session
+    session.status = SessionStatus.CANCELLED
+    session.save()
+
+    with pytest.raises(AttendanceError):
+        attendance_record(booking=past_booking, by=mediator, present_participants=8)
+
+
+def test_attendance_feeds_home_figures(past_booking, mediator):
+    before = home_figures()["people_accompanied"]
+
+    attendance_record(booking=past_booking, by=mediator, present_participants=7, present_staff=2)
+
+    assert home_figures()["people_accompanied"] == before + 7
+
+
+# --- The attendance page ------------------------------------------------------------------------
+
+
+def _post_data(booking, **values):
+    prefix = f"b{booking.pk}"
+    return {f"{prefix}-{key}": value for key, value in values.items()}
+
+
+def test_attendance_page_records_and_redirects(client, past_booking, mediator):
+    client.force_login(mediator)
+    url = reverse("planning:attendance", args=[past_booking.session_id])
+
+    response = client.post(
+        url, _post_data(past_booking, presence="present", present_participants="7", present_staff="1")
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("planning:session", args=[past_booking.session_id])
+    past_booking.refresh_from_db()
+    assert (past_booking.status, past_booking.present_participants, past_booking.present_staff) == (
+        BookingStatus.ATTENDED,
+        7,
+        1,
+    )
+
+
+def test_attendance_page_shows_error_at_field_and_keeps_input(client, past_booking, mediator):
+    client.force_login(mediator)
+    url = reverse("planning:attendance", args=[past_booking.session_id])
+
+    response = client.post(
+        url, _post_data(past_booking, presence="present", present_participants="40", present_staff="1")
+    )
+
+    assert response.status_code == 400
+    form = response.context["forms"][0]
+    assert "present_participants" in form.errors
+    assert 'value="40"' in response.content.decode()
+    past_booking.refresh_from_db()
+    assert past_booking.present_participants is None
+
+
+def test_attendance_page_all_or_nothing(client, mediator):
+    session = session_at(timezone.now() - dt.timedelta(hours=4))
+    assign(session, mediator)
+    first = BookingFactory(session=session, participants=8)
+    second = BookingFactory(session=session, participants=8)
+    client.force_login(mediator)
+
+    response = client.post(
+        reverse("planning:attendance", args=[session.pk]),
+        {
+            **_post_data(first, presence="present", present_participants="8", present_staff="2"),
+            **_post_data(second, presence="present", present_participants="-3", present_staff="2"),
+        },
+    )
+
+    assert response.status_code == 400
+    first.refresh_from_db()
+    assert first.present_participants is None
+    assert AttendanceChange.objects.count() == 0
+
+
+def test_attendance_page_future_session_shows_message_and_no_form(client, booked_session, mediator):
+    client.force_login(mediator)
+    url = reverse("planning:attendance", args=[booked_session.pk])
+
+    page = client.get(url)
+    posted = client.post(url, _post_data(booked_session.bookings.get(), presence="absent"))
+
+    assert page.status_code == 200
+    assert page.context["not_yet"] is True
+    assert '<form method="post" novalidate>' not in page.content.decode()
+    assert posted.status_code == 200
+    assert booked_session.bookings.get().status == BookingStatus.CONFIRMED
+
+
+def test_attendance_page_rejects_non_number(client, past_booking, mediator):
+    client.force_login(mediator)
+
+    response = client.post(
+        reverse("planning:attendance", args=[past_booking.session_id]),
+        _post_data(past_booking, presence="present", present_participants="sept", present_staff=""),
+    )
+
+    assert response.status_code == 400
+    assert "present_participants" in response.context["forms"][0].errors
+
+
+def test_attendance_at_abc_session_adds_training_record(mediator):
+    from partners.enums import TrainingModule, TrainingSource
+    from partners.models import TrainingRecord
+    from programmes.enums import Audience, OfferKind
+    from tests.factories import MembershipFactory, OfferFactory
+
+    relais = MembershipFactory()
+    offer = OfferFactory(kind=OfferKind.ABC, audience=Audience.RELAIS, min_group_size=1)
+    session = session_at(timezone.now() - dt.timedelta(hours=3), offer=offer)
+    assign(session, mediator)
+    booking = BookingFactory(
+        session=session,
+        structure=relais.structure,
+        attendee=relais.user,
+        participants=1,
+        accompanying_staff=0,
+    )
+
+    attendance_record(booking=booking, by=mediator, present_participants=1, present_staff=0)
+
+    record = TrainingRecord.objects.get(user=relais.user)
+    assert record.module == TrainingModule.ABC
+    assert record.source == TrainingSource.ATTENDANCE
+    assert record.session == session
+    assert record.recorded_by == mediator
+    assert record.completed_on == timezone.localdate(session.start)
