@@ -37,3 +37,51 @@ def annotate_seats_taken(sessions: QuerySet) -> QuerySet:
         output_field=IntegerField(),
     )
     return sessions.annotate(seats_taken=taken).annotate(seats_left=F("capacity") - F("seats_taken"))
+
+
+def bookings_visible_to(user) -> QuerySet:
+    """Bookings of the user's own structures: what they may see or change (anything else is a 404)."""
+    if user is None or not user.is_authenticated:
+        return Booking.objects.none()
+    return Booking.objects.filter(structure__memberships__user=user).select_related(
+        "session__offer", "structure", "attendee"
+    )
+
+
+def structure_bookings(structure) -> dict[str, list[Booking]]:
+    """A structure's bookings for "my bookings": upcoming, past, cancelled (three queries in all)."""
+    now = timezone.now()
+    base = Booking.objects.filter(structure=structure).select_related("session__offer", "attendee")
+    upcoming = base.filter(
+        session__start__gte=now, status__in=(BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+    ).order_by("session__start", "pk")
+    past = (
+        base.filter(session__start__lt=now)
+        .exclude(status__in=(BookingStatus.CANCELLED, BookingStatus.WAITLISTED))
+        .order_by("-session__start", "-pk")
+    )
+    cancelled = base.filter(
+        Q(status=BookingStatus.CANCELLED) | Q(status=BookingStatus.WAITLISTED, session__start__lt=now)
+    ).order_by("-session__start", "-pk")
+    return {"upcoming": list(upcoming), "past": list(past), "cancelled": list(cancelled)}
+
+
+def requests_visible_to(user) -> QuerySet:
+    """Project requests of the user's own structures."""
+    from .models import ProjectRequest
+
+    if user is None or not user.is_authenticated:
+        return ProjectRequest.objects.none()
+    return ProjectRequest.objects.filter(structure__memberships__user=user).select_related(
+        "structure", "exhibition"
+    )
+
+
+def active_booking_of(*, session, structure, user) -> Booking | None:
+    """The structure's active booking of a session (for relais offers: the user's own seat), if any."""
+    active = Booking.objects.filter(
+        session=session, status__in=(BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
+    )
+    if session.offer.is_per_person:
+        return active.filter(attendee=user).first()
+    return active.filter(structure=structure, attendee__isnull=True).first()

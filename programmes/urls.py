@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import catalogue
 
 app_name = "programmes"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", catalogue.catalogue, name="catalogue"),
+    path("<slug:slug>/", catalogue.offer_detail, name="offer"),
+]

@@ -1,0 +1,188 @@
+"""Forms of the partners' space: booking a session, changing it, asking for a project ("Pensez-y !").
+
+Forms check the shape of what was typed; the rules (group size, seats, deadlines...) live in
+services.py, whose messages the views attach to the right field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from programmes.models import AccessibilityOption, Exhibition, Offer
+
+from .enums import RequestKind
+from .models import Booking
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 .()-]{5,28}$",
+    _("Enter a phone number with digits only, for example 06 12 34 56 78."),
+)
+
+
+class AccessibilityChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: AccessibilityOption) -> str:
+        return str(obj)
+
+
+class BookingForm(forms.Form):
+    """The group and its needs. For relais offers (booked per person) the group fields are left out."""
+
+    participants = forms.IntegerField(
+        label=_("Number of participants"),
+        min_value=1,
+        max_value=500,
+        help_text=_("The people you accompany, without the accompanying staff."),
+    )
+    accompanying_staff = forms.IntegerField(
+        label=_("Number of accompanying staff"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        help_text=_("The professionals who come with the group."),
+    )
+    wheelchair_users = forms.IntegerField(
+        label=_("Of whom, people in a wheelchair"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        required=False,
+    )
+    accessibility_needs = AccessibilityChoiceField(
+        label=_("Accessibility needs"),
+        queryset=AccessibilityOption.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Tick what the group needs: the mediator prepares the visit accordingly."),
+    )
+    accessibility_notes = forms.CharField(
+        label=_("Other needs"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text=_("Describe needs only, never the names of the people you accompany."),
+    )
+    contact_name = forms.CharField(
+        label=_("Contact person on the day"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_phone = forms.CharField(
+        label=_("Their phone number"),
+        max_length=30,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        help_text=_("A mobile number we can call on the day, for example 06 12 34 56 78."),
+    )
+    comment = forms.CharField(
+        label=_("Comment for the museum"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
+
+    def __init__(self, *args, offer: Offer, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.offer = offer
+        if offer.is_per_person:
+            for name in ("participants", "accompanying_staff", "wheelchair_users"):
+                del self.fields[name]
+        else:
+            self.fields["participants"].help_text = _(
+                "The people you accompany, without the accompanying staff: from %(min)d to %(max)d."
+            ) % {"min": offer.min_group_size, "max": offer.max_group_size}
+            if offer.participants_per_staff:
+                self.fields["accompanying_staff"].help_text = _(
+                    "At least one professional for every %(ratio)d participants."
+                ) % {"ratio": offer.participants_per_staff}
+
+    def group(self) -> dict:
+        """The cleaned values as the services take them."""
+        data = self.cleaned_data
+        if self.offer.is_per_person:
+            sizes = {"participants": 1, "accompanying_staff": 0, "wheelchair_users": 0}
+        else:
+            sizes = {
+                "participants": data["participants"],
+                "accompanying_staff": data["accompanying_staff"],
+                "wheelchair_users": data.get("wheelchair_users") or 0,
+            }
+        return {
+            **sizes,
+            "accessibility_needs": list(data["accessibility_needs"]),
+            "accessibility_notes": data["accessibility_notes"],
+            "contact_name": data["contact_name"],
+            "contact_phone": data["contact_phone"],
+            "comment": data["comment"],
+        }
+
+    @classmethod
+    def initial_from(cls, booking: Booking) -> dict:
+        return {
+            "participants": booking.participants,
+            "accompanying_staff": booking.accompanying_staff,
+            "wheelchair_users": booking.wheelchair_users,
+            "accessibility_needs": list(booking.accessibility_needs.all()),
+            "accessibility_notes": booking.accessibility_notes,
+            "contact_name": booking.contact_name,
+            "contact_phone": booking.contact_phone,
+            "comment": booking.comment,
+        }
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProjectRequestForm(forms.Form):
+    """"Pensez-y !": a co-built cycle or a date outside the calendar."""
+
+    kind = forms.ChoiceField(
+        label=_("What would you like?"), choices=RequestKind.choices, widget=forms.RadioSelect
+    )
+    wished_start = forms.DateField(label=_("Wished period: from"), widget=DateInput())
+    wished_end = forms.DateField(label=_("Wished period: to"), widget=DateInput())
+    participants = forms.IntegerField(label=_("Number of participants expected"), min_value=1, max_value=1000)
+    group_description = forms.CharField(
+        label=_("Tell us about the group"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+        help_text=_("Age, language, needs, what they know of museums... Never the names of the people."),
+    )
+    goals = forms.CharField(
+        label=_("Your goals"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+        help_text=_("What you would like the group to experience or learn."),
+    )
+    exhibition = forms.ModelChoiceField(
+        label=_("Exhibition of interest"),
+        queryset=Exhibition.objects.none(),
+        required=False,
+        empty_label=_("No exhibition in particular"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["exhibition"].queryset = Exhibition.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today)
+        ).order_by("kind", "title")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start: dt.date | None = data.get("wished_start")
+        end: dt.date | None = data.get("wished_end")
+        if start and start <= timezone.localdate():
+            self.add_error("wished_start", _("The wished period must start after today."))
+        if start and end and end < start:
+            self.add_error("wished_end", _("The end of the wished period must be on or after its start."))
+        return data

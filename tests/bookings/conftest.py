@@ -1,0 +1,53 @@
+"""Fixtures of the bookings tests: a coordinator of an active structure, a session to book."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from partners.enums import TrainingModule, TrainingSource
+from partners.models import TrainingRecord
+from tests.factories import MembershipFactory, OfferFactory, SessionFactory, StructureFactory, UserFactory
+
+
+@pytest.fixture
+def structure():
+    return StructureFactory()
+
+
+@pytest.fixture
+def coordinator(structure):
+    return MembershipFactory(structure=structure, user=UserFactory(phone="06 11 22 33 44")).user
+
+
+@pytest.fixture
+def offer():
+    return OfferFactory(min_group_size=4, max_group_size=20, cancellation_deadline_hours=48)
+
+
+@pytest.fixture
+def session(offer):
+    return SessionFactory(offer=offer, capacity=25)
+
+
+def group(**overrides) -> dict:
+    """The keyword arguments of a valid group booking, any of them overridable."""
+    values = {
+        "participants": 8,
+        "accompanying_staff": 2,
+        "contact_name": "Dominique Leroy",
+        "contact_phone": "06 00 00 00 00",
+    }
+    values.update(overrides)
+    return values
+
+
+def abc_record(user):
+    return TrainingRecord.objects.create(
+        user=user,
+        module=TrainingModule.ABC,
+        completed_on=timezone.localdate() - dt.timedelta(days=10),
+        source=TrainingSource.STAFF,
+    )

@@ -1,0 +1,126 @@
+"""Capacity is never exceeded, whatever the concurrency (PostgreSQL, real threads and connections).
+
+Each thread has its own database connection (Django connections are per thread) and its own
+transaction. The control test runs the same race without the session lock, with a barrier right
+after the seat count, so that every thread counts before any inserts: overbooking happens, which
+shows the first test proves something.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from bookings import selectors, services
+from bookings.enums import BookingStatus
+from bookings.models import Booking
+from bookings.services import BookingError
+from programmes.models import Session
+from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory
+
+from .conftest import group
+
+THREADS = 22
+GROUP = {"participants": 4, "accompanying_staff": 1}  # 5 seats per booking
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
+]
+
+
+@pytest.fixture
+def last_seats_session():
+    """30 seats, 20 already taken: room for exactly two groups of 5."""
+    session = SessionFactory(offer=OfferFactory(min_group_size=1, max_group_size=20), capacity=30)
+    BookingFactory(session=session, participants=8, accompanying_staff=2)
+    BookingFactory(session=session, participants=8, accompanying_staff=2)
+    return session
+
+
+def race(session_id: int, members: list, *, lock: bool) -> list[str]:
+    """Fire one booking per member at the same instant; return each outcome ("ok" or the error code)."""
+    start = threading.Barrier(len(members), timeout=30)
+    outcomes: list[str] = []
+    guard = threading.Lock()
+
+    def attempt(membership) -> None:
+        try:
+            session = Session.objects.select_related("offer").get(pk=session_id)
+            start.wait()
+            services.booking_create(
+                session=session,
+                structure=membership.structure,
+                user=membership.user,
+                **group(**GROUP),
+                _lock=lock,
+            )
+            outcome = "ok"
+        except BookingError as exc:
+            outcome = exc.code
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome = f"unexpected: {exc!r}"
+        finally:
+            connection.close()
+        with guard:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt, args=(m,)) for m in members]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def slow_count(monkeypatch, *, barrier: threading.Barrier | None = None) -> None:
+    """Widen the window between counting the seats and inserting (test-only hook on the selector)."""
+    real = selectors.seats_taken
+
+    def counted_then_wait(*, session_id: int) -> int:
+        taken = real(session_id=session_id)
+        if barrier is not None:
+            barrier.wait()
+        time.sleep(0.05)
+        return taken
+
+    monkeypatch.setattr(selectors, "seats_taken", counted_then_wait)
+
+
+def test_simultaneous_bookings_for_the_last_seats_never_exceed_capacity(last_seats_session, monkeypatch):
+    members = [MembershipFactory() for _ in range(THREADS)]
+    slow_count(monkeypatch)
+
+    outcomes = race(last_seats_session.pk, members, lock=True)
+    monkeypatch.undo()
+
+    assert len(outcomes) == THREADS
+    assert sorted(outcomes) == sorted(["ok"] * 2 + ["no_seats"] * (THREADS - 2))
+    assert selectors.seats_taken(session_id=last_seats_session.pk) == 30
+    assert Booking.objects.filter(session=last_seats_session, status=BookingStatus.CONFIRMED).count() == 4
+
+
+def test_control_without_the_lock_the_same_race_overbooks(last_seats_session, monkeypatch):
+    members = [MembershipFactory() for _ in range(THREADS)]
+    slow_count(monkeypatch, barrier=threading.Barrier(THREADS, timeout=30))
+
+    outcomes = race(last_seats_session.pk, members, lock=False)
+    monkeypatch.undo()
+
+    assert outcomes.count("ok") > 2
+    assert selectors.seats_taken(session_id=last_seats_session.pk) > last_seats_session.capacity
+
+
+def test_double_submit_racing_past_the_check_books_once(last_seats_session, monkeypatch):
+    """Two submits of the same form, both past the 'already booked' check: the constraint keeps one."""
+    first = MembershipFactory()
+    twin = MembershipFactory.build(structure=first.structure, user=first.user)
+    slow_count(monkeypatch, barrier=threading.Barrier(2, timeout=30))
+
+    outcomes = race(last_seats_session.pk, [first, twin], lock=False)
+
+    assert sorted(outcomes) == ["already_booked", "ok"]
+    assert Booking.objects.filter(session=last_seats_session, structure=first.structure).count() == 1
