@@ -1,0 +1,455 @@
+"""Admin for museum staff: people, partner structures, their members, invitations and training.
+
+Status changes of structures go through `partners.services` (approve, suspend, refuse, archive), so
+that staff follow the same rules as the portal and the coordinators are told by email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from .enums import KIND_FIELD, StructureField
+from .models import Invitation, Membership, Structure, TrainingRecord, User
+from .services import (
+    PartnerError,
+    structure_approve,
+    structure_archive,
+    structure_refuse,
+    structure_suspend,
+)
+from .validators import normalize_siret, postcode_is_valid, siret_is_valid
+
+# ---------------------------------------------------------------------------------------------
+# Shared admin tools (also used by programmes and bookings admin)
+# ---------------------------------------------------------------------------------------------
+
+
+def kinds_of_field(field: str) -> list[str]:
+    return [str(kind) for kind, kind_field in KIND_FIELD.items() if kind_field == field]
+
+
+def structure_field_filter(prefix: str = "") -> type[admin.SimpleListFilter]:
+    """A list filter on the structure's field (social, insertion, health), which is derived from its kind."""
+
+    class StructureFieldFilter(admin.SimpleListFilter):
+        title = _("field of the structure")
+        parameter_name = "field"
+
+        def lookups(self, request, model_admin):
+            return StructureField.choices
+
+        def queryset(self, request, queryset):
+            if self.value() in StructureField.values:
+                return queryset.filter(**{f"{prefix}kind__in": kinds_of_field(self.value())})
+            return queryset
+
+    return StructureFieldFilter
+
+
+class ReasonForm(forms.Form):
+    """The reason staff give for refusing a structure or cancelling a session; it is emailed."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("It is sent by email to the people concerned: write it for them."),
+    )
+
+    def __init__(self, *args, required: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = required
+
+
+def run_with_reason(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action_name: str,
+    title: str,
+    intro: str,
+    submit_label: str,
+    apply: Callable[[object, str], object],
+    errors: tuple[type[Exception], ...],
+    done_message: Callable[[int], str],
+    required: bool = True,
+):
+    """An admin action with an intermediate page asking for a reason, then calling a service per object.
+
+    Returns None (back to the change list) once done, or the page with the form (and its errors).
+    """
+    if "apply" in request.POST:
+        form = ReasonForm(request.POST, required=required)
+        if form.is_valid():
+            apply_each(
+                model_admin,
+                request,
+                queryset,
+                apply=lambda obj: apply(obj, form.cleaned_data["reason"]),
+                errors=errors,
+                done_message=done_message,
+            )
+            return None
+    else:
+        form = ReasonForm(required=required)
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "submit_label": submit_label,
+        "form": form,
+        "objects": list(queryset),
+        "action_name": action_name,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "media": model_admin.media,
+    }
+    request.current_app = model_admin.admin_site.name
+    return TemplateResponse(request, "admin/action_with_reason.html", context)
+
+
+def apply_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    objects: Iterable,
+    *,
+    apply: Callable[[object], object],
+    errors: tuple[type[Exception], ...],
+    done_message: Callable[[int], str],
+) -> int:
+    """Call a service on every selected object; a refused one shows its message, the others go on."""
+    done = 0
+    for obj in objects:
+        try:
+            apply(obj)
+        except errors as exc:
+            model_admin.message_user(request, str(exc), level=messages.ERROR)
+        else:
+            done += 1
+    if done:
+        model_admin.message_user(request, done_message(done), level=messages.SUCCESS)
+    return done
+
+
+# ---------------------------------------------------------------------------------------------
+# Users
+# ---------------------------------------------------------------------------------------------
+
+
+class UserCreationAdminForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email",)
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(_("A person with this email address already has an account."))
+        return email
+
+
+class UserChangeAdminForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("A person with this email address already has an account."))
+        return email
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["structure"]
+    fields = ["structure", "role", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+class TrainingRecordInline(admin.TabularInline):
+    model = TrainingRecord
+    fk_name = "user"
+    extra = 0
+    fields = ["module", "completed_on", "source", "session", "recorded_by"]
+    raw_id_fields = ["session", "recorded_by"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """People log in by email: there is no username."""
+
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    ordering = ["last_name", "first_name", "email"]
+    list_display = ["email", "first_name", "last_name", "structures", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups", "email_verified", "language"]
+    search_fields = ["email", "first_name", "last_name", "phone", "memberships__structure__name"]
+    readonly_fields = ["last_login", "date_joined", "calendar_token"]
+    inlines = [MembershipInline, TrainingRecordInline]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            _("Personal information"),
+            {"fields": ("first_name", "last_name", "phone", "language", "email_verified")},
+        ),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (_("Calendar"), {"fields": ("calendar_token",), "classes": ("collapse",)}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch("memberships", queryset=Membership.objects.select_related("structure"))
+            )
+        )
+
+    @admin.display(description=_("structures"))
+    def structures(self, obj: User) -> str:
+        return ", ".join(m.structure.name for m in obj.memberships.all()) or "—"
+
+
+# ---------------------------------------------------------------------------------------------
+# Structures
+# ---------------------------------------------------------------------------------------------
+
+
+class StructureMembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    verbose_name = _("coordinator (relais)")
+    verbose_name_plural = _("coordinators (relais)")
+
+
+class StructureAdminForm(forms.ModelForm):
+    """The rules the database holds (postcode, SIRET, one structure per name and city), at the field."""
+
+    class Meta:
+        model = Structure
+        fields = "__all__"  # noqa: DJ007 - the admin picks the fields from its fieldsets
+
+    def clean_postcode(self):
+        postcode = self.cleaned_data["postcode"].strip()
+        if not postcode_is_valid(postcode):
+            raise forms.ValidationError(_("Enter the postcode as 5 digits, for example 62300."))
+        return postcode
+
+    def clean_siret(self):
+        siret = normalize_siret(self.cleaned_data.get("siret", ""))
+        if siret and not siret_is_valid(siret):
+            raise forms.ValidationError(
+                _("This SIRET number is not valid: check its 14 digits (or leave it empty).")
+            )
+        if siret and Structure.objects.filter(siret=siret).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("Another structure already has this SIRET number."))
+        return siret
+
+    def clean(self):
+        cleaned = super().clean()
+        name, city = (cleaned.get("name") or "").strip(), (cleaned.get("city") or "").strip()
+        if name and city:
+            others = Structure.objects.filter(name__iexact=name, city__iexact=city)
+            if others.exclude(pk=self.instance.pk).exists():
+                self.add_error("name", _("A structure with this name already exists in this city."))
+        return cleaned
+
+
+@admin.register(Structure)
+class StructureAdmin(SimpleHistoryAdmin):
+    form = StructureAdminForm
+    list_display = [
+        "name",
+        "kind",
+        "field_display",
+        "city",
+        "departement",
+        "status",
+        "member_count",
+        "created_at",
+    ]
+    list_filter = ["status", structure_field_filter(), "kind", "departement", "created_at"]
+    search_fields = ["name", "city", "postcode", "email", "siret", "phone", "memberships__user__email"]
+    readonly_fields = ["status", "status_reason", "approved_at", "created_at"]
+    inlines = [StructureMembershipInline]
+    actions = ["approve_structures", "suspend_structures", "refuse_structures", "archive_structures"]
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "publics")}),
+        (
+            _("Address and contact"),
+            {"fields": ("address", "postcode", "city", "departement", "phone", "email")},
+        ),
+        (_("Identity"), {"fields": ("siret",)}),
+        (
+            _("Status (changed with the actions of the list)"),
+            {"fields": ("status", "status_reason", "approved_at", "created_at")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships", distinct=True))
+
+    @admin.display(description=_("field"))
+    def field_display(self, obj: Structure) -> str:
+        return str(StructureField(obj.field).label)
+
+    @admin.display(description=_("coordinators"), ordering="member_count")
+    def member_count(self, obj: Structure) -> int:
+        return obj.member_count
+
+    def _done(self, singular: str, plural: str) -> Callable[[int], str]:
+        return lambda count: ngettext(singular, plural, count) % {"count": count}
+
+    @admin.action(description=_("Approve the selected structures (their coordinators are told)"))
+    def approve_structures(self, request, queryset):
+        apply_each(
+            self,
+            request,
+            queryset,
+            apply=lambda structure: structure_approve(structure=structure),
+            errors=(PartnerError,),
+            done_message=self._done("%(count)d structure approved.", "%(count)d structures approved."),
+        )
+
+    @admin.action(description=_("Suspend the selected structures…"))
+    def suspend_structures(self, request, queryset):
+        return run_with_reason(
+            self,
+            request,
+            queryset,
+            action_name="suspend_structures",
+            title=_("Suspend structures"),
+            intro=_(
+                "A suspended structure can no longer book. Its coordinators are told by email, "
+                "with the reason if you give one."
+            ),
+            submit_label=_("Suspend"),
+            apply=lambda structure, reason: structure_suspend(structure=structure, reason=reason),
+            errors=(PartnerError,),
+            done_message=self._done("%(count)d structure suspended.", "%(count)d structures suspended."),
+            required=False,
+        )
+
+    @admin.action(description=_("Refuse the selected registrations…"))
+    def refuse_structures(self, request, queryset):
+        return run_with_reason(
+            self,
+            request,
+            queryset,
+            action_name="refuse_structures",
+            title=_("Refuse registrations"),
+            intro=_(
+                "The coordinators of these structures receive your reason by email. "
+                "The structures are archived."
+            ),
+            submit_label=_("Refuse"),
+            apply=lambda structure, reason: structure_refuse(structure=structure, reason=reason),
+            errors=(PartnerError,),
+            done_message=self._done("%(count)d registration refused.", "%(count)d registrations refused."),
+        )
+
+    @admin.action(description=_("Archive the selected structures"))
+    def archive_structures(self, request, queryset):
+        apply_each(
+            self,
+            request,
+            queryset,
+            apply=lambda structure: structure_archive(structure=structure),
+            errors=(PartnerError,),
+            done_message=self._done("%(count)d structure archived.", "%(count)d structures archived."),
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Memberships, invitations, training
+# ---------------------------------------------------------------------------------------------
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "structure", "role", "created_at"]
+    list_filter = ["role", structure_field_filter("structure__"), "structure__kind", "structure__status"]
+    list_select_related = ["user", "structure"]
+    search_fields = [
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+        "structure__name",
+        "structure__city",
+    ]
+    autocomplete_fields = ["user", "structure"]
+    readonly_fields = ["created_at"]
+
+
+class InvitationForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["structure", "email", "invited_by", "expires_at", "accepted_at"]
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        created_at = self.instance.created_at or timezone.now()
+        if expires_at is not None and expires_at <= created_at:
+            raise forms.ValidationError(_("The invitation must expire after it was created."))
+        return expires_at
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    form = InvitationForm
+    list_display = ["email", "structure", "invited_by", "created_at", "expires_at", "accepted_at"]
+    list_filter = [("accepted_at", admin.EmptyFieldListFilter), "expires_at", "created_at"]
+    list_select_related = ["structure", "invited_by"]
+    search_fields = ["email", "structure__name"]
+    autocomplete_fields = ["structure", "invited_by"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(admin.ModelAdmin):
+    list_display = ["user", "module", "completed_on", "source", "recorded_by"]
+    list_filter = ["module", "source", "completed_on"]
+    list_select_related = ["user", "recorded_by"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user", "recorded_by"]
+    raw_id_fields = ["session"]
+    date_hierarchy = "completed_on"
+    readonly_fields = ["created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.recorded_by_id is None:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
