@@ -245,3 +245,4 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "louvrelens_social.views.csrf_failure"
+AXES_VERBOSE = False

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import projects
 
 app_name = "projects"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", projects.project_list, name="list"),
+    path("<slug:slug>/", projects.project_detail, name="detail"),
+]
