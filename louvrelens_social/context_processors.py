@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
@@ -8,12 +8,15 @@ from partners.selectors import current_structure, request_memberships
 # The main menu: (url name, label, who sees it).
 # "all", "anonymous", "authenticated", "coordinator" (has a structure), "mediator", "staff".
 NAV = [
-    ("home", _("Home"), "all"),
     ("programmes:catalogue", _("Offers"), "all"),
     ("bookings:list", _("My bookings"), "coordinator"),
     ("bookings:requests", _("My requests"), "coordinator"),
     ("partners:my_structure", _("My structure"), "coordinator"),
     ("partners:training", _("My training"), "coordinator"),
+    ("projects:list", _("Our projects"), "coordinator"),
+    ("planning:index", _("My schedule"), "mediator"),
+    ("planning:index", _("Mediators' schedule"), "staff"),
+    ("dashboard:index", _("Dashboard"), "staff"),
     ("partners:register", _("Register your structure"), "anonymous"),
 ]
 
@@ -39,13 +42,12 @@ def portal(request):
     """Facts every page may show: the museum's address and contact, the main menu, the current structure."""
     roles = _audience(request)
     items = []
+    seen = set()
     for name, label, who in NAV:
-        if who not in roles:
+        if who not in roles or name in seen:
             continue
-        try:
-            url = reverse(name)
-        except NoReverseMatch:  # a menu entry must never take a page down
-            continue
+        seen.add(name)  # a staff member who also mediates sees the schedule once
+        url = reverse(name)
         items.append({"url": url, "label": label, "current": request.path == url})
     user = getattr(request, "user", None)
     return {
