@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/louvrelens
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test services browser translations lint bench clean
+.PHONY: run test services browser translations lint bench bench-reminders clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)."; exit 1; }
@@ -25,8 +25,13 @@ run: $(STAMP) translations
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	@echo ""
-	@echo "The portal runs on http://127.0.0.1:8000 (stop it with Ctrl+C)."
+	@echo "The portal runs on http://127.0.0.1:8000 (stop it with Ctrl+C); emails, reminders included, are printed here."
+	DJANGO_DEBUG=1 $(PY) manage.py run_scheduler & SCHEDULER=$$!; \
+	trap 'kill $$SCHEDULER 2>/dev/null; wait $$SCHEDULER' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+bench-reminders: $(STAMP) services
+	$(PY) bench/reminders.py
 
 services:
 	@bash scripts/services.sh

@@ -6,3 +6,10 @@ class BookingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "bookings"
     verbose_name = _("Bookings")
+
+    def ready(self):
+        # The .ics of a booking attached to its confirmation, change and reminder emails, and the
+        # reminders' last check before sending (see bookings/reminders.py).
+        from . import reminders
+
+        reminders.register()
