@@ -25,6 +25,7 @@ from partners.models import Structure, User
 from partners.selectors import booking_refusal_reason, has_completed, is_member
 from programmes.enums import SessionStatus
 from programmes.models import AccessibilityOption, Exhibition, Offer, Session
+from programmes.services import notify_mediators_of_booking_change
 
 from . import selectors
 from .enums import BookingStatus, RequestKind, RequestStatus
@@ -400,6 +401,9 @@ def _booking_insert(
                 booking.accessibility_needs.set(needs)
             template = "booking_confirmed" if status == BookingStatus.CONFIRMED else "waitlist_joined"
             _notify(booking, template=template, key="")
+            if status == BookingStatus.CONFIRMED:
+                # A group joining the waiting list changes nothing for the mediators of the day.
+                notify_mediators_of_booking_change(booking=booking)
     except IntegrityError as exc:
         # Two submits of the same form that both passed the check: the database kept one.
         if _is_integrity_of_active_booking(exc):
@@ -511,6 +515,7 @@ def booking_change(
         if more < 0:
             _offer_freed_seats(session, now)
         _notify(locked, template="booking_changed", key=_stamp())
+        notify_mediators_of_booking_change(booking=locked)
     return locked
 
 
@@ -533,6 +538,7 @@ def booking_cancel(*, booking: Booking, user: User) -> Booking:
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
         _offer_freed_seats(session, now)
         _notify(locked, template="booking_cancelled", key="")
+        notify_mediators_of_booking_change(booking=locked)
     return locked
 
 
@@ -665,6 +671,7 @@ def waitlist_confirm(*, booking: Booking, user: User) -> Booking:
         locked.waitlist_offer_expires_at = None
         locked.save(update_fields=["status", "waitlist_offer_expires_at", "updated_at"])
         _notify(locked, template="booking_confirmed", key="")
+        notify_mediators_of_booking_change(booking=locked)
     return locked
 
 

@@ -11,11 +11,16 @@ from collections.abc import Callable, Iterable
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -25,6 +30,7 @@ from .enums import KIND_FIELD, StructureField
 from .models import Invitation, Membership, Structure, TrainingRecord, User
 from .services import (
     PartnerError,
+    membership_leave,
     structure_approve,
     structure_archive,
     structure_refuse,
@@ -175,8 +181,44 @@ class UserChangeAdminForm(UserChangeForm):
         return email
 
 
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """Memberships removed on a person's or a structure's page leave each structure a coordinator."""
+
+    def clean(self):
+        super().clean()
+        deleted = [
+            form.instance
+            for form in self.initial_forms
+            if self.can_delete and self._should_delete_form(form) and form.instance.pk
+        ]
+        if not deleted:
+            return
+        deleted_pks = [membership.pk for membership in deleted]
+        errors = []
+        for structure_id in sorted({membership.structure_id for membership in deleted}):
+            others = Membership.objects.filter(structure_id=structure_id).exclude(pk__in=deleted_pks)
+            if not others.exists():
+                structure = next(m.structure for m in deleted if m.structure_id == structure_id)
+                errors.append(
+                    forms.ValidationError(
+                        _(
+                            "%(structure)s would have no coordinator left: a structure keeps at least "
+                            "one. Add another coordinator first, or archive the structure."
+                        )
+                        % {"structure": structure}
+                    )
+                )
+        if errors:
+            raise forms.ValidationError(errors)
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            membership_leave(user=obj.user, structure=obj.structure)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["structure"]
     fields = ["structure", "role", "created_at"]
@@ -247,6 +289,7 @@ class UserAdmin(DjangoUserAdmin):
 
 class StructureMembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "role", "created_at"]
@@ -412,6 +455,76 @@ class MembershipAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["user", "structure"]
     readonly_fields = ["created_at"]
+
+    # Deleting a membership is a coordinator leaving the structure: it goes through
+    # `membership_leave`, so that a structure keeps at least one coordinator.
+
+    def _leave(self, request: HttpRequest, membership: Membership) -> bool:
+        """Remove the membership through the service; False (with an error message) when refused."""
+        try:
+            with transaction.atomic():
+                self.log_deletions(request, [membership])  # rolled back with the deletion if refused
+                membership_leave(user=membership.user, structure=membership.structure)
+        except PartnerError as exc:
+            if Membership.objects.filter(pk=membership.pk).exists():
+                message = _(
+                    "%(person)s stays a coordinator of %(structure)s: a structure keeps at least one "
+                    "coordinator. Add another coordinator first, or archive the structure."
+                ) % {"person": membership.user, "structure": membership.structure}
+            else:
+                message = str(exc)
+            self.message_user(request, message, level=messages.ERROR)
+            return False
+        return True
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            membership = self.get_object(request, unquote(object_id))
+            if membership is not None and self.has_delete_permission(request, membership):
+                name = str(membership)
+                if self._leave(request, membership):
+                    self.message_user(
+                        request,
+                        _("%(membership)s was removed.") % {"membership": name},
+                        level=messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:partners_membership_changelist"))
+                return HttpResponseRedirect(reverse("admin:partners_membership_change", args=[membership.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (type(self).delete_selected_memberships, name, description)
+        return actions
+
+    def delete_selected_memberships(self, request, queryset):
+        """Django's confirmation page, then each membership through the service."""
+        if not request.POST.get("post"):
+            return delete_selected(self, request, queryset)
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        removed = sum(
+            self._leave(request, membership)
+            for membership in queryset.select_related("user", "structure").order_by("pk")
+        )
+        if removed:
+            self.message_user(
+                request,
+                ngettext("%(count)d membership removed.", "%(count)d memberships removed.", removed)
+                % {"count": removed},
+                level=messages.SUCCESS,
+            )
+        return None
+
+    def delete_model(self, request, obj):
+        # Reached only by code paths other than the two above; the rule still holds.
+        membership_leave(user=obj.user, structure=obj.structure)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "structure"):
+            membership_leave(user=membership.user, structure=membership.structure)
 
 
 class InvitationForm(forms.ModelForm):

@@ -26,7 +26,7 @@ from partners.models import MEDIATORS_GROUP
 
 from . import services
 from .enums import SessionStatus
-from .models import Assignment, MediatorUnavailability, Session
+from .models import Assignment, MediatorUnavailability, Session, UnstaffedSession
 
 
 def _mediators():
@@ -163,19 +163,6 @@ class MediatorUnavailabilityAdmin(admin.ModelAdmin):
 # ---------------------------------------------------------------------------------------------
 # Sessions with no mediator in the coming weeks
 # ---------------------------------------------------------------------------------------------
-
-
-class UnstaffedSession(Session):
-    """The same sessions, listed apart: the planned ones of the coming weeks nobody leads yet.
-
-    A proxy model (no table of its own) so that the list has its own entry in the admin menu.
-    """
-
-    class Meta:
-        proxy = True
-        app_label = "programmes"
-        verbose_name = _("session without a mediator")
-        verbose_name_plural = _("sessions without a mediator")
 
 
 class HorizonFilter(admin.SimpleListFilter):

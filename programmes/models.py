@@ -75,7 +75,9 @@ class Offer(models.Model):
         blank=True,
         help_text=_("For example 8: at least one accompanying professional for every 8 participants."),
     )
-    cancellation_deadline_hours = models.PositiveIntegerField(_("cancellation deadline (hours before)"), default=48)
+    cancellation_deadline_hours = models.PositiveIntegerField(
+        _("cancellation deadline (hours before)"), default=48
+    )
     booking_deadline_hours = models.PositiveIntegerField(
         _("booking deadline (hours before)"),
         default=72,
@@ -107,18 +109,25 @@ class Offer(models.Model):
         verbose_name_plural = _("offers")
         ordering = ["kind", "title"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(duration_minutes__gte=1), name="offer_duration_positive"),
-            models.CheckConstraint(condition=models.Q(min_group_size__gte=1), name="offer_min_group_positive"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1), name="offer_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_group_size__gte=1), name="offer_min_group_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(max_group_size__gte=models.F("min_group_size")),
                 name="offer_max_group_at_least_min",
             ),
             models.CheckConstraint(
-                condition=models.Q(participants_per_staff__isnull=True) | models.Q(participants_per_staff__gte=1),
+                condition=models.Q(participants_per_staff__isnull=True)
+                | models.Q(participants_per_staff__gte=1),
                 name="offer_staff_ratio_positive",
             ),
             models.CheckConstraint(condition=models.Q(kind__in=OfferKind.values), name="offer_kind_valid"),
-            models.CheckConstraint(condition=models.Q(audience__in=Audience.values), name="offer_audience_valid"),
+            models.CheckConstraint(
+                condition=models.Q(audience__in=Audience.values), name="offer_audience_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -170,13 +179,17 @@ class Project(models.Model):
 class Session(models.Model):
     """One dated occurrence of an offer."""
 
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("offer"))
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("offer")
+    )
     start = models.DateTimeField(_("start"), db_index=True)
     end = models.DateTimeField(_("end"))
     place = models.CharField(_("place"), max_length=200)
     capacity = models.PositiveIntegerField(_("capacity (seats)"))
     booking_deadline = models.DateTimeField(_("booking deadline"))
-    status = models.CharField(_("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.PLANNED
+    )
     cancellation_reason = models.TextField(_("cancellation reason"), blank=True)
     mediators = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -204,7 +217,9 @@ class Session(models.Model):
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(condition=models.Q(capacity__gte=1), name="session_capacity_positive"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="session_end_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="session_end_after_start"
+            ),
             models.CheckConstraint(
                 condition=models.Q(booking_deadline__lte=models.F("start")),
                 name="session_deadline_before_start",
@@ -212,7 +227,9 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=SessionStatus.values), name="session_status_valid"
             ),
-            models.UniqueConstraint(fields=["offer", "start", "place"], name="session_unique_offer_start_place"),
+            models.UniqueConstraint(
+                fields=["offer", "start", "place"], name="session_unique_offer_start_place"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -224,12 +241,30 @@ class Session(models.Model):
         return self.status == SessionStatus.CANCELLED
 
 
+class UnstaffedSession(Session):
+    """The same sessions, listed apart in the admin: the planned ones to come that nobody leads yet.
+
+    A proxy model (no table of its own) so that the list has its own entry in the admin menu; the
+    filtering is the admin's (programmes/admin_mediators.py).
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = _("session without a mediator")
+        verbose_name_plural = _("sessions without a mediator")
+
+
 class Assignment(models.Model):
     """A mediator assigned to a session."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("session"))
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("session")
+    )
     mediator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("mediator")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("mediator"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -262,7 +297,9 @@ class MediatorUnavailability(models.Model):
         verbose_name_plural = _("mediator unavailabilities")
         ordering = ["start"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="unavailability_end_after_start")
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="unavailability_end_after_start"
+            )
         ]
 
     def __str__(self) -> str:
