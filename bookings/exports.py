@@ -208,6 +208,11 @@ TABLES: dict[str, Callable[..., Table]] = {
 }
 
 
+# A spreadsheet runs a cell starting with one of these as a formula ("CSV injection"): a name typed
+# as "=HYPERLINK(...)" must stay text. A leading quote is the spreadsheets' own way to say "text".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv_cell(value) -> str:
     if value is None:
         return ""
@@ -215,6 +220,8 @@ def _csv_cell(value) -> str:
         return value.strftime(DATETIME_FORMAT)
     if isinstance(value, dt.date):
         return value.strftime(DATE_FORMAT)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 
@@ -242,6 +249,8 @@ def to_xlsx(table: Table) -> bytes:
     for row in table.rows:
         sheet.append(row)
         for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"  # openpyxl takes "=..." for a formula: our cells are only ever data
             if isinstance(cell.value, dt.datetime):
                 cell.number_format = XLSX_DATETIME_FORMAT
             elif isinstance(cell.value, dt.date):

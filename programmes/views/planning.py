@@ -239,7 +239,7 @@ def planning_day(request: HttpRequest, year: int, month: int, day: int) -> HttpR
     """The printable sheet of one day: every session with its groups, needs and contacts."""
     try:
         date = dt.date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # 2025-02-30, or a number too large for a date
         raise Http404 from None
     sessions = _visible_sessions(request)
     mediator = _picked_mediator(request)
