@@ -12,7 +12,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -72,6 +72,17 @@ class LoginView(auth_views.LoginView):
     template_name = "partners/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Without a `next`, each person lands where their work is."""
+        user = self.request.user
+        if user.is_staff:
+            return resolve_url("dashboard:index")
+        if user.is_mediator:
+            return resolve_url("planning:index")
+        if user.memberships.exists():
+            return resolve_url("bookings:list")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)
 
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -235,6 +235,38 @@ def test_login_by_email_whatever_its_case(client):
     assert client.session["_auth_user_id"]
 
 
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("coordinator", "bookings:list"),
+        ("mediator", "planning:index"),
+        ("staff", "dashboard:index"),
+    ],
+)
+def test_login_without_next_lands_where_each_role_works(client, role, landing):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(email="camille@exemple.fr", is_staff=(role == "staff"))
+    if role == "coordinator":
+        MembershipFactory(user=user)
+    if role == "mediator":
+        user.groups.add(Group.objects.get(name="Mediators"))
+
+    response = client.post(LOGIN, {"username": "camille@exemple.fr", "password": PASSWORD})
+
+    assert response["Location"] == reverse(landing)
+
+
+def test_login_with_next_goes_there(client):
+    MembershipFactory(user=UserFactory(email="camille@exemple.fr"))
+
+    response = client.post(
+        LOGIN + "?next=/offres/", {"username": "camille@exemple.fr", "password": PASSWORD, "next": "/offres/"}
+    )
+
+    assert response["Location"] == "/offres/"
+
+
 def test_login_with_an_unverified_address_warns_to_verify(client):
     UserFactory(email="camille@exemple.fr", email_verified=False)
 
