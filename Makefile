@@ -30,6 +30,9 @@ run: $(STAMP) translations
 	trap 'kill $$SCHEDULER 2>/dev/null; wait $$SCHEDULER' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
+bench: $(STAMP) services
+	$(PY) bench/load/run.py
+
 bench-reminders: $(STAMP) services
 	$(PY) bench/reminders.py
 

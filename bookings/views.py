@@ -46,7 +46,13 @@ def _attach_error(form, exc: BookingError) -> None:
 @require_safe
 def booking_list(request: HttpRequest) -> HttpResponse:
     structure = current_structure(request)
-    bookings = selectors.structure_bookings(structure) if structure else {}
+    bookings = (
+        selectors.structure_bookings(
+            structure, past_page=request.GET.get("passees"), cancelled_page=request.GET.get("annulees")
+        )
+        if structure
+        else {}
+    )
     return render(request, "bookings/list.html", {"structure": structure, **bookings})
 
 

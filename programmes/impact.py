@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings.enums import BookingStatus, RequestStatus
 from bookings.models import Booking, ProjectRequest
@@ -190,7 +192,23 @@ def structure_counts() -> dict[str, int]:
 
 
 def impact(period: Period) -> dict:
-    """Every impact figure of the period (seven queries, whatever the amount of data)."""
+    """Every impact figure of the period (seven queries, whatever the amount of data).
+
+    The queries aggregate every booking of the period, whose number grows with the programme: with
+    the setting IMPACT_CACHE_SECONDS (0, off, by default) the figures are kept that long in the cache.
+    """
+    seconds = getattr(settings, "IMPACT_CACHE_SECONDS", 0)
+    if not seconds:
+        return _impact(period)
+    key = f"programmes:impact:{period.date_from}:{period.date_to}:{translation.get_language()}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = _impact(period)
+        cache.set(key, figures, seconds)
+    return figures
+
+
+def _impact(period: Period) -> dict:
     kinds = people_per_structure_kind(period)
     return {
         "totals": impact_totals(period),

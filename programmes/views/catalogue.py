@@ -108,7 +108,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     easy_read = easy_read_chosen(request)
     form = CatalogueFilterForm(request.GET)
     filters = form.filters() if form.is_valid() else {}
-    offers = catalogue_offers(**filters)
+    offers = catalogue_offers(**filters, sessions_per_offer=SESSIONS_PER_CARD)
     by_kind: dict[str, list] = {}
     for offer in offers:
         by_kind.setdefault(offer.kind, []).append(offer)

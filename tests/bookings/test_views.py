@@ -154,6 +154,36 @@ def test_my_bookings_lists_the_structure_bookings_for_every_coordinator(client, 
     assert other.pk not in [b.pk for b in response.context["upcoming"] + response.context["past"]]
 
 
+def test_my_bookings_pages_past_bookings_twenty_at_a_time(client, structure, coordinator):
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(days=400)
+    past = [
+        BookingFactory(
+            structure=structure,
+            status=BookingStatus.ATTENDED,
+            session=SessionFactory(start=start + dt.timedelta(days=day), booking_deadline=start),
+        )
+        for day in range(25)
+    ]
+    client.force_login(coordinator)
+
+    first = client.get(reverse("bookings:list"))
+    second = client.get(reverse("bookings:list"), {"passees": 2})
+
+    assert [b.pk for b in first.context["past"]] == [b.pk for b in reversed(past)][:20]
+    assert [b.pk for b in second.context["past"]] == [b.pk for b in reversed(past)][20:]
+    assert '?passees=2&amp;annulees=1"' in first.content.decode()
+    assert '?passees=1&amp;annulees=1"' in second.content.decode()
+
+
+def test_my_bookings_with_a_nonsense_page_shows_the_first(client, structure, coordinator):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("bookings:list"), {"passees": "abc", "annulees": "-3"})
+
+    assert response.status_code == 200
+    assert response.context["past_page"].number == 1
+
+
 def test_my_bookings_without_a_structure_explains(client):
     client.force_login(UserFactory())
 
