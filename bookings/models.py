@@ -38,7 +38,11 @@ class Booking(models.Model):
         help_text=_("For relais offers (ABC, deepening course), booked one person at a time."),
     )
     status = models.CharField(
-        _("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.CONFIRMED, db_index=True
+        _("status"),
+        max_length=16,
+        choices=BookingStatus.choices,
+        default=BookingStatus.CONFIRMED,
+        db_index=True,
     )
     participants = models.PositiveIntegerField(_("participants"))
     accompanying_staff = models.PositiveIntegerField(_("accompanying staff"), default=0)
@@ -70,9 +74,13 @@ class Booking(models.Model):
         verbose_name_plural = _("bookings")
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(participants__gte=1), name="booking_participants_positive"),
             models.CheckConstraint(
-                condition=models.Q(wheelchair_users__lte=models.F("participants") + models.F("accompanying_staff")),
+                condition=models.Q(participants__gte=1), name="booking_participants_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    wheelchair_users__lte=models.F("participants") + models.F("accompanying_staff")
+                ),
                 name="booking_wheelchairs_within_group",
             ),
             models.CheckConstraint(
@@ -110,7 +118,11 @@ class AttendanceChange(models.Model):
         Booking, on_delete=models.CASCADE, related_name="attendance_changes", verbose_name=_("booking")
     )
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("changed by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
     old_status = models.CharField(_("previous status"), max_length=16, choices=BookingStatus.choices)
@@ -130,13 +142,17 @@ class AttendanceChange(models.Model):
 
 
 class ProjectRequest(models.Model):
-    """"Pensez-y !": a partner asks for a co-built cycle or a date that is not in the calendar."""
+    """ "Pensez-y !": a partner asks for a co-built cycle or a date that is not in the calendar."""
 
     structure = models.ForeignKey(
         "partners.Structure", on_delete=models.CASCADE, related_name="requests", verbose_name=_("structure")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("asked by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("asked by"),
     )
     kind = models.CharField(_("kind of request"), max_length=16, choices=RequestKind.choices)
     wished_start = models.DateField(_("wished period: from"))
@@ -152,7 +168,9 @@ class ProjectRequest(models.Model):
         related_name="+",
         verbose_name=_("exhibition of interest"),
     )
-    status = models.CharField(_("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.NEW)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.NEW
+    )
     answer = models.TextField(_("answer"), blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -184,7 +202,9 @@ class ProjectRequest(models.Model):
             models.CheckConstraint(
                 condition=models.Q(wished_end__gte=models.F("wished_start")), name="request_period_ordered"
             ),
-            models.CheckConstraint(condition=models.Q(participants__gte=1), name="request_participants_positive"),
+            models.CheckConstraint(
+                condition=models.Q(participants__gte=1), name="request_participants_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=RequestStatus.values), name="request_status_valid"
             ),

@@ -58,7 +58,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             healthy = False
     else:
         checks["broker"] = "not configured (tasks run inline)"
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -180,7 +180,8 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(expires_at__gt=models.F("created_at")), name="invitation_expires_after_creation"
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_after_creation",
             )
         ]
 
@@ -223,7 +224,9 @@ class TrainingRecord(models.Model):
         verbose_name_plural = _("training records")
         ordering = ["-completed_on"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "module", "completed_on"], name="training_unique_per_day"),
+            models.UniqueConstraint(
+                fields=["user", "module", "completed_on"], name="training_unique_per_day"
+            ),
         ]
 
     def __str__(self) -> str:

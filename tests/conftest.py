@@ -26,7 +26,9 @@ CHROMIUM_ARGS = [
 def pytest_configure(config):
     engine = settings.DATABASES["default"]["ENGINE"]
     if os.environ.get("CI") and "postgresql" not in engine:
-        raise pytest.UsageError("In CI the tests must run against PostgreSQL: set DATABASE_URL (see the Makefile).")
+        raise pytest.UsageError(
+            "In CI the tests must run against PostgreSQL: set DATABASE_URL (see the Makefile)."
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +48,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context = browser.new_context(
+        base_url=live_server.url, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
     context.set_default_timeout(15_000)
     pg = context.new_page()
     yield pg

@@ -13,7 +13,15 @@ from django.utils import translation
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-SOURCES = ["louvrelens_social", "partners", "programmes", "bookings", "notifications", "templates", "manage.py"]
+SOURCES = [
+    "louvrelens_social",
+    "partners",
+    "programmes",
+    "bookings",
+    "notifications",
+    "templates",
+    "manage.py",
+]
 
 
 @pytest.fixture(scope="module")
