@@ -24,6 +24,10 @@ from .validators import (
     siret_is_valid,
 )
 
+# The columns that keep an address (User.email, Structure.email, Invitation.email, the outbox, and
+# django-axes' attempted username) hold 254 characters; a form field allowing more (Django's default
+# is 320) would let a longer address reach the database and fail there.
+EMAIL_MAX_LENGTH = 254
 PHONE_ERROR = _("Enter a phone number with at least 10 digits, for example 03 21 18 62 62.")
 
 
@@ -81,6 +85,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     username = forms.EmailField(
         label=_("Email address"),
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
@@ -146,6 +151,7 @@ class StructureRegistrationForm(PasswordPairMixin, forms.Form):
     phone = _phone_field(_("Phone of the structure"), autocomplete="tel")
     email = forms.EmailField(
         label=_("Email of the structure"),
+        max_length=EMAIL_MAX_LENGTH,
         help_text=_("A shared address of the structure if it has one."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -188,6 +194,7 @@ class StructureRegistrationForm(PasswordPairMixin, forms.Form):
             )
             self.fields["user_email"] = forms.EmailField(
                 label=_("Your work email address"),
+                max_length=EMAIL_MAX_LENGTH,
                 help_text=_("You will log in with it. We send a link to it to check it."),
                 widget=forms.EmailInput(attrs={"autocomplete": "email"}),
             )
@@ -281,6 +288,7 @@ class StructureRegistrationForm(PasswordPairMixin, forms.Form):
 class InvitationForm(forms.Form):
     email = forms.EmailField(
         label=_("Your colleague's work email address"),
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
 
@@ -326,7 +334,7 @@ class OutboxPasswordResetForm(PasswordResetForm):
 
     email = forms.EmailField(
         label=_("Email address"),
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 

@@ -80,6 +80,7 @@ class SeasonPlanForm(forms.Form):
         help_text=_("One or more times separated by commas, for example: 10:00, 14:30."),
     )
     place = forms.CharField(label=_("Place"), max_length=200)
+    # Limits are checked by the service (sessions_plan), with their own messages.
     capacity = forms.IntegerField(label=_("Capacity (seats)"))
     booking_deadline_hours = forms.IntegerField(
         label=_("Booking deadline (hours before)"),

@@ -33,6 +33,10 @@ WEEKLY_CLOSING_DAY = 1
 
 # At most this many days in one bulk creation (a leap year): beyond, staff plan in two steps.
 MAX_PLAN_DAYS = 366
+# Plans reach at most this many years ahead (and far-future dates would overflow date arithmetic).
+MAX_YEARS_AHEAD = 5
+MAX_CAPACITY = 10_000
+MAX_DEADLINE_HOURS = 24 * 365
 
 # Public holidays on a fixed date on which the museum closes, seeded as ClosingDay rows per year.
 FIXED_PUBLIC_HOLIDAYS: tuple[tuple[int, int, object], ...] = (
@@ -123,7 +127,10 @@ def _validate(
         add("date_from", _("Give the first day of the period."))
     if date_to is None:
         add("date_to", _("Give the last day of the period."))
-    if date_from is not None and date_to is not None:
+    last_year = timezone.localdate().year + MAX_YEARS_AHEAD
+    if date_to is not None and date_to.year > last_year:
+        add("date_to", _("Plan sessions before %(year)s.") % {"year": last_year + 1})
+    elif date_from is not None and date_to is not None:
         if date_to < date_from:
             add("date_to", _("The last day must be on or after the first day."))
         elif (date_to - date_from).days + 1 > MAX_PLAN_DAYS:
@@ -142,8 +149,12 @@ def _validate(
         add("place", _("Give the place where the sessions start."))
     if capacity is None or capacity < 1:
         add("capacity", _("The capacity must be at least 1 seat."))
+    elif capacity > MAX_CAPACITY:
+        add("capacity", _("The capacity can be at most %(max)s seats.") % {"max": MAX_CAPACITY})
     if booking_deadline_hours is not None and booking_deadline_hours < 0:
         add("booking_deadline_hours", _("The booking deadline cannot be negative."))
+    elif booking_deadline_hours is not None and booking_deadline_hours > MAX_DEADLINE_HOURS:
+        add("booking_deadline_hours", _("The booking deadline can be at most one year before the session."))
     if errors:
         raise SeasonPlanError(errors)
 

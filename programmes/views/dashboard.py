@@ -71,11 +71,14 @@ class PeriodForm(forms.Form):
         end = cleaned.get("date_to") or default.date_to
         if "date_from" in self.errors or "date_to" in self.errors:
             return cleaned
+        last_year = timezone.localdate().year + 1
         if start.year < FIRST_YEAR:
             self.add_error(
                 "date_from",
                 _("Choose a date from %(year)s on: the museum opened then.") % {"year": FIRST_YEAR},
             )
+        elif end.year > last_year:
+            self.add_error("date_to", _("Choose a date before %(year)s.") % {"year": last_year + 1})
         elif end < start:
             self.add_error("date_to", _("The end of the period must be on or after its start."))
         elif (end - start).days > 366 * MAX_PERIOD_YEARS:
