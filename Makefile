@@ -43,6 +43,7 @@ browser:
 	@bash scripts/browser.sh
 
 test: $(STAMP) services browser translations
+	$(PY) -m ruff check .
 	DATABASE_URL=$(PG_URL) CELERY_TEST_BROKER_URL=$(REDIS_URL) DJANGO_SECRET_KEY=test-only-secret-key \
 	DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_MANIFEST_STATIC=0 DJANGO_FAST_PASSWORD_HASHER=1 \
 	$(PY) -m pytest $(PYTEST_ARGS)
