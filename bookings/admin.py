@@ -11,11 +11,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.validators import MinValueValidator
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from partners.admin import structure_field_filter
+from programmes.admin import WhenFilter
 
 from .enums import RequestStatus
 from .models import AttendanceChange, Booking, ProjectRequest
@@ -24,20 +24,12 @@ from .services import BookingError, request_answer
 ANSWER_FIELDS = {"status", "answer"}
 
 
-class SessionStartFilter(admin.SimpleListFilter):
+class SessionStartFilter(WhenFilter):
     title = _("session")
-    parameter_name = "when"
+    start_field = "session__start"
 
     def lookups(self, request, model_admin):
         return [("upcoming", _("Upcoming sessions")), ("past", _("Past sessions"))]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "upcoming":
-            return queryset.filter(session__start__gte=now)
-        if self.value() == "past":
-            return queryset.filter(session__start__lt=now)
-        return queryset
 
 
 SEAT_FIELDS = [

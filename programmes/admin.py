@@ -166,8 +166,11 @@ class SessionForm(forms.ModelForm):
 
 
 class WhenFilter(admin.SimpleListFilter):
+    """Upcoming or past, by the session's start (`start_field` names it from the listed model)."""
+
     title = _("when")
     parameter_name = "when"
+    start_field = "start"
 
     def lookups(self, request, model_admin):
         return [("upcoming", _("Upcoming")), ("past", _("Past"))]
@@ -175,9 +178,9 @@ class WhenFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         now = timezone.now()
         if self.value() == "upcoming":
-            return queryset.filter(start__gte=now)
+            return queryset.filter(**{f"{self.start_field}__gte": now})
         if self.value() == "past":
-            return queryset.filter(start__lt=now)
+            return queryset.filter(**{f"{self.start_field}__lt": now})
         return queryset
 
 
