@@ -215,6 +215,19 @@ class ProjectRequestForm(forms.ModelForm):
         return cleaned
 
 
+REQUEST_FIELDS = [
+    "structure",
+    "created_by",
+    "kind",
+    "wished_start",
+    "wished_end",
+    "participants",
+    "group_description",
+    "goals",
+    "exhibition",
+]
+
+
 @admin.register(ProjectRequest)
 class ProjectRequestAdmin(admin.ModelAdmin):
     form = ProjectRequestForm
@@ -228,18 +241,7 @@ class ProjectRequestAdmin(admin.ModelAdmin):
         (
             _("The request"),
             {
-                "fields": (
-                    "structure",
-                    "created_by",
-                    "kind",
-                    "wished_start",
-                    "wished_end",
-                    "participants",
-                    "group_description",
-                    "goals",
-                    "exhibition",
-                    "created_at",
-                )
+                "fields": (*REQUEST_FIELDS, "created_at"),
             },
         ),
         (
@@ -247,17 +249,6 @@ class ProjectRequestAdmin(admin.ModelAdmin):
             {"fields": ("status", "answer", "project", "sessions", "answered_by", "answered_at")},
         ),
     )
-    REQUEST_FIELDS = [
-        "structure",
-        "created_by",
-        "kind",
-        "wished_start",
-        "wished_end",
-        "participants",
-        "group_description",
-        "goals",
-        "exhibition",
-    ]
 
     def get_readonly_fields(self, request, obj=None):
         answer_trail = ["created_by", "answered_by", "answered_at", "created_at"]
@@ -265,7 +256,7 @@ class ProjectRequestAdmin(admin.ModelAdmin):
             # Staff may note a request made by phone: every field of the request is open.
             return answer_trail
         # What the partner asked is theirs; staff write the answer.
-        return [*self.REQUEST_FIELDS, *answer_trail[1:]]
+        return [*REQUEST_FIELDS, *answer_trail[1:]]
 
     def save_model(self, request, obj, form, change):
         """An answer (status and text) goes through `bookings.services.request_answer`, which records

@@ -27,6 +27,28 @@ from tests.factories import (
 )
 
 
+def registration_data(password: str = "Un-mot-de-passe-neuf-91") -> dict:
+    """A valid registration form (structure and first coordinator), to spoil one field at a time."""
+    return {
+        "name": "Centre social Les Tilleuls",
+        "kind": "social_centre",
+        "address": "3 rue des Écoles",
+        "postcode": "62300",
+        "city": "Lens",
+        "departement": "",
+        "siret": "",
+        "phone": "03 21 00 00 00",
+        "email": "accueil@tilleuls.example",
+        "publics": "Familles",
+        "first_name": "Camille",
+        "last_name": "Durand",
+        "user_email": "camille.durand@tilleuls.example",
+        "user_phone": "",
+        "password1": password,
+        "password2": password,
+    }
+
+
 def make_mediator(**kwargs) -> User:
     user = UserFactory(**kwargs)
     group, _created = Group.objects.get_or_create(name=MEDIATORS_GROUP)

@@ -29,7 +29,7 @@ from partners.models import Invitation, Membership, Structure, User
 from programmes.models import AccessibilityOption, Assignment, Session
 from tests.factories import PASSWORD, BookingFactory, SessionFactory
 
-from .conftest import World
+from .conftest import World, registration_data
 from .test_object_access import ROUTES, object_level_patterns
 
 pytestmark = pytest.mark.django_db
@@ -100,24 +100,7 @@ def _booking_data(w: World) -> dict:
 
 
 def _registration(w: World) -> dict:
-    return {
-        "name": "Centre social Les Tilleuls",
-        "kind": "social_centre",
-        "address": "3 rue des Écoles",
-        "postcode": "62300",
-        "city": "Lens",
-        "departement": "",
-        "siret": "",
-        "phone": "03 21 00 00 00",
-        "email": "accueil@tilleuls.example",
-        "publics": "Familles",
-        "first_name": "Camille",
-        "last_name": "Durand",
-        "user_email": "camille.durand@tilleuls.example",
-        "user_phone": "",
-        "password1": "Un-mot-de-passe-neuf-91",
-        "password2": "Un-mot-de-passe-neuf-91",
-    }
+    return registration_data()
 
 
 def _request_data(w: World) -> dict:

@@ -23,6 +23,7 @@ from django.utils import translation
 
 from partners.models import Structure, User
 from tests.factories import PASSWORD, UserFactory
+from tests.security.conftest import registration_data
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 # Variables of the test run that would change the production settings under test.
@@ -196,30 +197,9 @@ def _french(message: str) -> str:
         return str(message)
 
 
-def _registration(password: str) -> dict:
-    return {
-        "name": "Centre social Les Tilleuls",
-        "kind": "social_centre",
-        "address": "3 rue des Écoles",
-        "postcode": "62300",
-        "city": "Lens",
-        "departement": "",
-        "siret": "",
-        "phone": "03 21 00 00 00",
-        "email": "accueil@tilleuls.example",
-        "publics": "Familles",
-        "first_name": "Camille",
-        "last_name": "Durand",
-        "user_email": "camille.durand@tilleuls.example",
-        "user_phone": "",
-        "password1": password,
-        "password2": password,
-    }
-
-
 @pytest.mark.django_db
 def test_registration_refuses_a_weak_password_with_french_messages_at_the_field(client):
-    response = client.post(reverse("partners:register"), _registration("azerty"))
+    response = client.post(reverse("partners:register"), registration_data("azerty"))
 
     assert response.status_code == 200
     errors = response.context["form"].errors["password1"]
