@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/louvrelens
 REDIS_URL ?= redis://127.0.0.1:6379/0
+CACHE_TEST_URL ?= redis://127.0.0.1:6379/3
 
 .PHONY: run test services browser translations lint bench bench-reminders clean
 
@@ -44,7 +45,7 @@ browser:
 
 test: $(STAMP) services browser translations
 	$(PY) -m ruff check .
-	DATABASE_URL=$(PG_URL) CELERY_TEST_BROKER_URL=$(REDIS_URL) DJANGO_SECRET_KEY=test-only-secret-key \
+	DATABASE_URL=$(PG_URL) CELERY_TEST_BROKER_URL=$(REDIS_URL) CACHE_URL=$(CACHE_TEST_URL) DJANGO_SECRET_KEY=test-only-secret-key \
 	DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_MANIFEST_STATIC=0 DJANGO_FAST_PASSWORD_HASHER=1 \
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -1,5 +1,7 @@
+from functools import lru_cache
+
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,12 @@ NAV = [
     ("dashboard:index", _("Dashboard"), "staff"),
     ("partners:register", _("Register your structure"), "anonymous"),
 ]
+
+
+@lru_cache(maxsize=64)
+def _menu_url(name: str, _script_prefix: str) -> str:
+    """The menu's addresses are the same on every request: reversed once per process."""
+    return reverse(name)
 
 
 def _audience(request) -> set[str]:
@@ -47,7 +55,7 @@ def portal(request):
         if who not in roles or name in seen:
             continue
         seen.add(name)  # a staff member who also mediates sees the schedule once
-        url = reverse(name)
+        url = _menu_url(name, get_script_prefix())
         items.append({"url": url, "label": label, "current": request.path == url})
     user = getattr(request, "user", None)
     return {

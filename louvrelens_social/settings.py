@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "programmes",
     "bookings",
     "notifications",
+    "louvrelens_social.apps.PortalConfig",
 ]
 
 MIDDLEWARE = [
@@ -137,7 +138,7 @@ AUTH_USER_MODEL = "partners.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "partners.backends.PortalBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -239,6 +240,8 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are read from the cache (Redis in production) and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # The preload directive only matters once the domain is submitted to the browsers' preload list.
@@ -311,7 +314,26 @@ OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
 REMINDER_PLAN_SECONDS = env_int("REMINDER_PLAN_SECONDS", 300)
 MUSEUM_NAME = os.environ.get("MUSEUM_NAME", "Louvre-Lens")
 
-# Headline figures summed over years of attendance may be cached for display (0: off, the default;
-# 60 and 300 are good production values). The booking decision never reads a cache.
-HOME_FIGURES_CACHE_SECONDS = env_int("HOME_FIGURES_CACHE_SECONDS", 0)
-IMPACT_CACHE_SECONDS = env_int("IMPACT_CACHE_SECONDS", 0)
+# The cache: Redis when CACHE_URL is set (production: every worker must see the same content
+# version, see louvrelens_social/pagecache.py), else each process's memory (make run: one process).
+CACHE_URL = os.environ.get("CACHE_URL", "").strip()
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "louvrelens"),
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+
+# Pages anyone can see (home, catalogue, offer pages) are kept rendered for anonymous visitors and
+# rendered again after every write to offers, sessions or bookings; this bounds what time alone
+# changes (a booking deadline passing). 0 turns the page cache off.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
+# Figures summed over years of attendance, kept for display (0: computed on every request).
+# The booking decision never reads a cache.
+HOME_FIGURES_CACHE_SECONDS = env_int("HOME_FIGURES_CACHE_SECONDS", 300)
+IMPACT_CACHE_SECONDS = env_int("IMPACT_CACHE_SECONDS", 300)

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from . import views
 
@@ -14,7 +16,10 @@ urlpatterns = [
     path("mentions-legales/", views.legal, name="legal"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switcher carries no CSRF token, so that the public pages are the same for every
+    # visitor and can be served from the cache (louvrelens_social/pagecache.py). Choosing a language
+    # changes nothing but the visitor's own language cookie.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("compte/", include("partners.urls")),
     path("offres/", include("programmes.urls")),
     path("planning/", include("programmes.planning_urls")),

@@ -11,23 +11,29 @@ from django.views.decorators.http import require_safe
 
 from programmes.selectors import home_figures
 
+from .pagecache import public_page
+
 
 @require_safe
+@public_page()
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"figures": home_figures()})
 
 
 @require_safe
+@public_page()
 def legal(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/legal.html")
 
 
 @require_safe
+@public_page()
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/accessibility.html")
 
 
 @require_safe
+@public_page()
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/privacy.html", {"retention_months": settings.FREE_TEXT_RETENTION_MONTHS})
 

@@ -56,7 +56,7 @@ from .services import (
 )
 
 REGISTERED_SESSION_KEY = "partners_registered_email"
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "partners.backends.PortalBackend"
 
 
 def _error_to_form(form, exc: PartnerError) -> None:

@@ -23,6 +23,7 @@ OVERRIDES = (
     "DJANGO_MANIFEST_STATIC",
     "DJANGO_FAST_PASSWORD_HASHER",
     "DJANGO_SETTINGS_MODULE",
+    "CACHE_URL",
 )
 
 
@@ -46,7 +47,18 @@ def production_env() -> dict[str, str]:
     }
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    env["CACHE_URL"] = os.environ.get("CACHE_URL") or "redis://127.0.0.1:6379/3"
     return env
+
+
+def test_check_deploy_warns_when_production_has_no_shared_cache():
+    env = production_env()
+    del env["CACHE_URL"]
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode != 0
+    assert "louvrelens.W001" in result.stderr + result.stdout
 
 
 def test_check_deploy_is_clean_with_production_settings():

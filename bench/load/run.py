@@ -18,7 +18,8 @@ booking POST then queues its emails as in production; else tasks run inline with
 Installs wrk with apt-get when it is missing and we are root.
 
 Environment: BENCH_PG_URL, BENCH_DB_LARGE, BENCH_DB_SMALL (see generate.py), BENCH_REDIS_URL
-(redis://127.0.0.1:6379/7, flushed), BENCH_PORT (8765), BENCH_WORKERS, BENCH_THREADS.
+(redis://127.0.0.1:6379/7, flushed), BENCH_CACHE_URL (redis://127.0.0.1:6379/8, the portal's cache,
+flushed), BENCH_PORT (8765), BENCH_WORKERS, BENCH_THREADS.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from bench.load.generate import DATABASES, django_env  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
+# The portal's shared cache in production (the page cache and its content version: pagecache.py).
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/8")
 CPUS = os.cpu_count() or 2
 # Measured on the 2-core machine of docs/benchmarks.md: sync workers, 2 per core + 1, were the fastest.
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * CPUS + 1)))
@@ -189,7 +192,7 @@ def prepare(size: str, out: Path) -> None:
     django.setup()
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.backends.cached_db import SessionStore
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -207,7 +210,7 @@ def prepare(size: str, out: Path) -> None:
     def session_key(user: User) -> str:
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "partners.backends.PortalBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         return store.session_key
@@ -269,16 +272,29 @@ def prepare(size: str, out: Path) -> None:
     }
     from urllib.parse import urlencode
 
+    from django.test import override_settings
+
     pages = {}
     for key, (url, user) in urls.items():
         client = Client(enforce_csrf_checks=True)
         if user is not None:
             client.force_login(user)
         client.get(url)  # warm: sessions, templates, caches of the process
-        with CaptureQueriesContext(connection) as queries:
+        # The queries of the page as rendered (the page cache off), then as served (the page cache on:
+        # public pages for anonymous visitors come from the cache until the next write).
+        with override_settings(PUBLIC_PAGE_CACHE_SECONDS=0), CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200, (key, url, response.status_code)
-        pages[key] = {"url": url, "cookie": cookie(user), "queries": len(queries.captured_queries)}
+        client.get(url)
+        with CaptureQueriesContext(connection) as served:
+            response = client.get(url)
+        pages[key] = {
+            "url": url,
+            "cookie": cookie(user),
+            "queries": len(queries.captured_queries),
+            "queries_served": len(served.captured_queries),
+            "page_cache": response.get("X-Page-Cache", ""),
+        }
     post_url = f"/reservations/seance/{target.pk}/reserver/"
     client = Client()
     client.force_login(counter)
@@ -325,10 +341,10 @@ def redis_answers() -> bool:
         return False
 
 
-def redis_flush() -> None:
+def redis_flush(location: str = REDIS_URL) -> None:
     from urllib.parse import urlparse
 
-    url = urlparse(REDIS_URL)
+    url = urlparse(location)
     database = (url.path or "/0").lstrip("/") or "0"
     with socket.create_connection((url.hostname or "127.0.0.1", url.port or 6379), timeout=2) as sock:
         sock.sendall(f"SELECT {database}\r\nFLUSHDB\r\n".encode())
@@ -345,6 +361,7 @@ def server_env(db_name: str, broker: bool) -> dict[str, str]:
             "DATABASE_CONN_MAX_AGE": "600",
             "AXES_ENABLED": "1",
             "CELERY_BROKER_URL": REDIS_URL if broker else "",
+            "CACHE_URL": CACHE_URL if broker else "",
         }
     )
     return env
@@ -486,6 +503,8 @@ def seats_check(db_name: str, session_id: int, seated: list[str]) -> dict:
 def measure(size: str, wrk_bin: str, seconds: float, broker: bool) -> dict:
     db_name = DATABASES[size]
     env = server_env(db_name, broker)
+    if broker:
+        redis_flush(CACHE_URL)  # the pages of the other size have the same addresses
     with tempfile.TemporaryDirectory(prefix="louvrelens-bench-") as tmp:
         directory = Path(tmp)
         prepared = directory / "prepared.json"
@@ -534,11 +553,15 @@ def measure(size: str, wrk_bin: str, seconds: float, broker: bool) -> dict:
                         connections=GET_CONNECTIONS,
                         seconds=seconds,
                     )
-                result["queries"] = page["queries"]
+                served = page.get("queries_served", page["queries"])
+                # A page served from the page cache: the queries of its rendering, then of a cached answer.
+                result["queries"] = (
+                    f"{page['queries']} ({served} cached)" if page.get("page_cache") else str(page["queries"])
+                )
                 results[key] = result
                 print(
                     f"  {size:5} {label:28} {result['rps']:8.1f} req/s  p50 {result['p50']:7.1f} ms  "
-                    f"p99 {result['p99']:7.1f} ms  {page['queries']:3d} queries  {result['statuses']}",
+                    f"p99 {result['p99']:7.1f} ms  {result['queries']:>12} queries  {result['statuses']}",
                     flush=True,
                 )
         finally:

@@ -15,7 +15,3 @@ STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT", "/tmp/louvrelens_bench_static"
 # The in-process query counts use Django's test client, whose host is "testserver".
 ALLOWED_HOSTS = ["127.0.0.1", "testserver"]
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
-# Figures that sum up years of attendance, kept a while in each worker's cache (see docs/benchmarks.md;
-# the same values are proposed for settings.py).
-HOME_FIGURES_CACHE_SECONDS = 60
-IMPACT_CACHE_SECONDS = 300

@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from louvrelens_social.pagecache import public_page
 from partners.enums import TrainingModule
 from partners.selectors import booking_refusal_reason, current_structure, has_completed
 
@@ -97,6 +98,10 @@ def easy_read_chosen(request: HttpRequest) -> bool:
     return bool(request.session.get(EASY_READ_SESSION_KEY, False))
 
 
+def _easy_read_variant(request: HttpRequest) -> str:
+    return "easy-read" if easy_read_chosen(request) else "standard"
+
+
 def _toggle_query(request: HttpRequest, easy_read: bool) -> str:
     query = request.GET.copy()
     query["facile"] = "0" if easy_read else "1"
@@ -104,6 +109,7 @@ def _toggle_query(request: HttpRequest, easy_read: bool) -> str:
 
 
 @require_safe
+@public_page(_easy_read_variant)
 def catalogue(request: HttpRequest) -> HttpResponse:
     easy_read = easy_read_chosen(request)
     form = CatalogueFilterForm(request.GET)
@@ -133,6 +139,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@public_page(_easy_read_variant)
 def offer_detail(request: HttpRequest, slug: str) -> HttpResponse:
     easy_read = easy_read_chosen(request)
     offer = get_object_or_404(

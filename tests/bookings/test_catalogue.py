@@ -186,8 +186,9 @@ def _sessions_for(offer, count):
 
 @pytest.mark.parametrize("logged", [False, True])
 def test_catalogue_query_count_is_the_same_with_1_and_50_sessions(
-    client, coordinator, django_assert_num_queries, logged
+    client, coordinator, django_assert_num_queries, logged, settings
 ):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # the queries of rendering (cached: tests/test_pagecache.py)
     if logged:
         client.force_login(coordinator)
     offer = OfferFactory()
@@ -207,7 +208,10 @@ def test_catalogue_query_count_is_the_same_with_1_and_50_sessions(
     assert sum(len(o.upcoming) for g in response.context["groups"] for o in g["offers"]) == 50
 
 
-def test_offer_page_query_count_is_the_same_with_1_and_50_sessions(client, django_assert_num_queries):
+def test_offer_page_query_count_is_the_same_with_1_and_50_sessions(
+    client, django_assert_num_queries, settings
+):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # the queries of rendering (cached: tests/test_pagecache.py)
     offer = OfferFactory(slug="visite")
     _sessions_for(offer, 1)
     url = reverse("programmes:offer", args=["visite"])

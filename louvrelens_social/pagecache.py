@@ -1,0 +1,167 @@
+"""Rendered pages kept in the cache, and the one version number that makes them stale.
+
+Every write to what the pages show (offers, sessions, seats, assignments, structures, attendance...)
+bumps the *content version*, a counter kept in the shared cache (Redis in production: every worker
+sees the same number). A cached page remembers the version it was rendered at and is served only
+while the version is unchanged, so the seats left shown to visitors are refreshed by the very next
+request after any booking, change or cancellation. The counter is bumped at the write (so a page
+rendered later in the same request or test sees it) and once more after the transaction commits
+(so a page rendered from the data of before the commit, while the transaction was running, is
+dropped too). Time alone also changes pages (a booking deadline passes), so every entry also has a
+time limit: settings.PUBLIC_PAGE_CACHE_SECONDS.
+
+Only what is the same for every visitor is cached: the pages anyone can see, asked for by a visitor
+who is not logged in and has no message waiting, and only when the page used no CSRF token. The
+booking decision never reads this cache: it counts the bookings under the session's row lock
+(bookings/services.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+
+VERSION_KEY = "portal:content-version"
+PAGE_KEY_PREFIX = "portal:page"
+# A query string longer than this is rendered but not kept (no one types it; a crawler may).
+MAX_CACHED_QUERY = 200
+
+# The models whose rows appear on pages. partners.User is left out on purpose: a login writes
+# last_login, and names shown on pages change rarely (the time limit covers them).
+WATCHED_APPS = {"programmes", "bookings"}
+WATCHED_MODELS = {("partners", "structure"), ("partners", "membership"), ("partners", "trainingrecord")}
+
+
+def content_version() -> int:
+    """The current content version (created on first use, from the clock, so it never goes back)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns(), None)
+        version = cache.get(VERSION_KEY, 0)
+    return version
+
+
+def _increment() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # the key was evicted or the cache restarted: start again from the clock
+        cache.set(VERSION_KEY, time.time_ns(), None)
+
+
+def _increment_after_commit() -> None:
+    _increment()
+
+
+def bump_content_version() -> None:
+    """Make every cached page stale, now and again when the current transaction commits."""
+    _increment()
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return
+    # One bump after the commit is enough however many rows the transaction writes. Django drops
+    # the callbacks of a transaction (or savepoint) that is rolled back, so none is left pending.
+    if any(func is _increment_after_commit for _sids, func, _robust in connection.run_on_commit):
+        return
+    transaction.on_commit(_increment_after_commit)
+
+
+def _watched(model) -> bool:
+    meta = model._meta
+    if meta.app_label in WATCHED_APPS:
+        # django-simple-history's rows only mirror the rows that already bump the version.
+        return not model.__name__.startswith("Historical")
+    return (meta.app_label, meta.model_name) in WATCHED_MODELS
+
+
+def _on_write(sender, **kwargs) -> None:
+    if kwargs.get("raw"):  # fixtures being loaded
+        return
+    if _watched(sender):
+        bump_content_version()
+
+
+def _on_m2m(sender, action, instance, **kwargs) -> None:
+    if action in {"post_add", "post_remove", "post_clear"} and _watched(type(instance)):
+        bump_content_version()
+
+
+def connect_signals() -> None:
+    post_save.connect(_on_write, dispatch_uid="pagecache-save")
+    post_delete.connect(_on_write, dispatch_uid="pagecache-delete")
+    m2m_changed.connect(_on_m2m, dispatch_uid="pagecache-m2m")
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole pages for visitors who are not logged in
+# ---------------------------------------------------------------------------------------------
+
+
+def _may_share(request: HttpRequest) -> bool:
+    """A request whose page is the same as every other anonymous visitor's (for its URL and language)."""
+    if request.method not in {"GET", "HEAD"} or len(request.META.get("QUERY_STRING", "")) > MAX_CACHED_QUERY:
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+        return False
+    # A message waiting (e.g. "you are logged out") is shown once, by a page of its own.
+    return not len(messages.get_messages(request))
+
+
+def _page_key(request: HttpRequest, variant: str) -> str:
+    path = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
+    return f"{PAGE_KEY_PREFIX}:{get_language()}:{variant}:{path}"
+
+
+def public_page(variant: Callable[[HttpRequest], str] | None = None):
+    """Serve a public page from the cache to anonymous visitors, rendered again after every write.
+
+    `variant(request)` names what else the page depends on (the easy-to-read choice kept in the
+    visitor's session, for instance); it runs before the cache is read, on every request.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            seconds = settings.PUBLIC_PAGE_CACHE_SECONDS
+            if seconds <= 0 or not _may_share(request):
+                return view(request, *args, **kwargs)
+            key = _page_key(request, variant(request) if variant else "")
+            found = cache.get_many([VERSION_KEY, key])
+            version = found.get(VERSION_KEY)
+            entry = found.get(key)
+            if version is not None and entry is not None and entry[0] == version:
+                _version, status, content_type, content = entry
+                response = HttpResponse(content, status=status, content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+            else:
+                if version is None:
+                    version = content_version()
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+                if (
+                    response.status_code == 200
+                    and not response.cookies
+                    and not response.has_header("Set-Cookie")
+                    and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+                ):
+                    entry = (version, response.status_code, response["Content-Type"], response.content)
+                    cache.set(key, entry, seconds)
+                    response["X-Page-Cache"] = "miss"
+            # Browsers and shared proxies must ask again: the seats left change with every booking.
+            patch_cache_control(response, no_cache=True)
+            return response
+
+        return wrapper
+
+    return decorator

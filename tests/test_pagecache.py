@@ -1,0 +1,238 @@
+"""The page cache (louvrelens_social/pagecache.py): public pages served to anonymous visitors from the
+cache (Redis in `make test`), and made stale by every write that changes what they show."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import constants, get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from louvrelens_social import pagecache
+from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+CATALOGUE = "programmes:catalogue"
+
+
+def seats_left(response) -> list[int]:
+    return [s.seats_left for g in response.context["groups"] for o in g["offers"] for s in o.upcoming]
+
+
+def test_the_cache_of_the_test_run_is_redis():
+    # `make test` gives the suite the production backend: the cache is a real Redis server.
+    from django.core.cache import caches
+
+    assert caches["default"].__class__.__name__ == "RedisCache"
+
+
+def test_a_second_anonymous_visit_is_served_from_the_cache_without_any_query(
+    client, django_assert_num_queries
+):
+    SessionFactory(offer=OfferFactory(title="Visite des réserves"))
+
+    first = client.get(reverse(CATALOGUE))
+    with django_assert_num_queries(0):
+        second = client.get(reverse(CATALOGUE))
+
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+    assert "Visite des réserves" in second.content.decode()
+    # Browsers must ask again each time: seats left change with every booking.
+    assert "no-cache" in second["Cache-Control"]
+    # The security headers are added by the middleware to cached answers too.
+    assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
+    assert second["Content-Language"] == "fr"
+
+
+def test_a_booking_makes_the_page_stale_and_the_next_visit_shows_the_new_seats_left(client):
+    session = SessionFactory(capacity=25)
+    assert seats_left(client.get(reverse(CATALOGUE))) == [25]
+    assert client.get(reverse(CATALOGUE))["X-Page-Cache"] == "hit"
+
+    BookingFactory(session=session, participants=8, accompanying_staff=2)
+    after = client.get(reverse(CATALOGUE))
+
+    assert after["X-Page-Cache"] == "miss"
+    assert seats_left(after) == [15]
+
+
+def test_an_offer_page_is_rendered_again_after_its_session_changes(client):
+    session = SessionFactory(place="Salle A")
+    url = reverse("programmes:offer", args=[session.offer.slug])
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    session.place = "Salle B"
+    session.save()
+    after = client.get(url)
+
+    assert after["X-Page-Cache"] == "miss"
+    assert "Salle B" in after.content.decode()
+
+
+def test_logged_in_users_always_get_their_own_page(client):
+    membership = MembershipFactory(user__first_name="Nadia", user__last_name="Benali")
+    client.get(reverse(CATALOGUE))  # an anonymous visit cached the page
+    client.force_login(membership.user)
+
+    response = client.get(reverse(CATALOGUE))
+
+    assert "X-Page-Cache" not in response
+    assert "Nadia Benali" in response.content.decode()
+
+
+def test_a_cached_public_page_holds_no_csrf_token_and_sets_no_cookie(client):
+    first = client.get(reverse("home"))
+    second = client.get(reverse("home"))
+
+    assert second["X-Page-Cache"] == "hit"
+    for response in (first, second):
+        assert "csrfmiddlewaretoken" not in response.content.decode()
+        assert not response.cookies
+
+
+def test_each_language_has_its_own_cached_page(client):
+    french = client.get(reverse("home"))
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("home"))
+    english_again = client.get(reverse("home"))
+
+    assert english["X-Page-Cache"] == "miss"
+    assert english_again["X-Page-Cache"] == "hit"
+    assert '<html lang="en">' in english_again.content.decode()
+    assert '<html lang="fr">' in french.content.decode()
+
+
+def test_the_easy_to_read_choice_has_its_own_cached_page(client):
+    OfferFactory(title="Atelier", easy_read_summary="Un atelier facile à lire.")
+    standard = client.get(reverse(CATALOGUE))
+    easy = client.get(reverse(CATALOGUE) + "?facile=1")
+    # The choice is now in the visitor's session: the plain address gives the easy-to-read page.
+    easy_again = client.get(reverse(CATALOGUE))
+
+    assert standard.context["easy_read"] is False
+    assert easy.context["easy_read"] is True
+    assert easy_again["X-Page-Cache"] == "miss"
+    assert easy_again.context["easy_read"] is True
+    assert client.get(reverse(CATALOGUE))["X-Page-Cache"] == "hit"
+
+
+def test_a_waiting_message_is_shown_by_a_fresh_page_and_never_cached(client, rf):
+    client.get(reverse("home"))  # cached
+    request = rf.get("/")
+    storage = CookieStorage(request)
+    storage.add(constants.SUCCESS, "Vous êtes déconnecté(e).")
+    response = HttpResponse()
+    storage.update(response)
+    client.cookies["messages"] = response.cookies["messages"].value
+
+    with_message = client.get(reverse("home"))
+    after = client.get(reverse("home"))
+
+    assert "X-Page-Cache" not in with_message
+    assert "Vous êtes déconnecté(e)." in with_message.content.decode()
+    assert after["X-Page-Cache"] == "hit"
+    assert "Vous êtes déconnecté(e)." not in after.content.decode()
+
+
+def test_a_very_long_query_string_is_answered_but_not_kept(client):
+    url = reverse(CATALOGUE) + "?kind=" + "x" * 300
+    client.get(url)
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "X-Page-Cache" not in response
+
+
+def test_a_missing_page_is_not_kept(client):
+    url = reverse("programmes:offer", args=["introuvable"])
+    client.get(url)
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert "X-Page-Cache" not in response
+    redis = cache._cache.get_client()
+    assert not redis.keys(f"*{pagecache.PAGE_KEY_PREFIX}*")
+    client.get(reverse("home"))
+    assert len(redis.keys(f"*{pagecache.PAGE_KEY_PREFIX}*")) == 1  # the check above can see a kept page
+
+
+def test_the_page_cache_can_be_turned_off(client, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    client.get(reverse("home"))
+
+    assert "X-Page-Cache" not in client.get(reverse("home"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The content version
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_watched_write_bumps_the_version_at_once_and_once_more_after_the_commit(
+    django_capture_on_commit_callbacks,
+):
+    before = pagecache.content_version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        session = SessionFactory()  # an offer, its exhibition and the session: three writes
+        BookingFactory(session=session)  # a structure and a booking: two more
+        during = pagecache.content_version()
+
+    assert during > before
+    assert len(callbacks) == 1  # one bump after the commit, however many writes
+    assert pagecache.content_version() == during + 1
+
+
+def test_a_rolled_back_transaction_leaves_no_bump_waiting(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            SessionFactory()
+            raise RuntimeError("rolled back")
+        with transaction.atomic():
+            SessionFactory()
+
+    assert len(callbacks) == 1  # the second transaction's own bump is scheduled
+
+
+def test_a_login_does_not_make_the_pages_stale(client):
+    membership = MembershipFactory()
+    before = pagecache.content_version()
+
+    client.force_login(membership.user)  # writes last_login on the user
+
+    assert pagecache.content_version() == before
+
+
+def test_the_version_starts_again_from_the_clock_when_the_cache_lost_it():
+    first = pagecache.content_version()
+    cache.delete(pagecache.VERSION_KEY)
+
+    SessionFactory()
+
+    assert pagecache.content_version() > first
+
+
+def test_the_page_decorator_never_shares_a_page_rendered_with_a_csrf_token(rf, settings):
+    from django.middleware.csrf import get_token
+
+    calls = []
+
+    @pagecache.public_page()
+    def view(request: HttpRequest) -> HttpResponse:
+        calls.append(1)
+        return HttpResponse(f"<form>{get_token(request)}</form>")
+
+    for _ in range(2):
+        request = rf.get("/formulaire/")
+        request.user = type("Anonymous", (), {"is_authenticated": False})()
+        request._messages = get_messages(request)
+        view(request)
+
+    assert len(calls) == 2
