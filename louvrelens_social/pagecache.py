@@ -146,6 +146,9 @@ def public_page(variant: Callable[[HttpRequest], str] | None = None):
             else:
                 if version is None:
                     version = content_version()
+                # A visitor with a malformed CSRF cookie gets a new one before the view runs: then
+                # whether the page itself used a token cannot be told, and it is not kept.
+                token_before = request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
@@ -153,6 +156,7 @@ def public_page(variant: Callable[[HttpRequest], str] | None = None):
                     response.status_code == 200
                     and not response.cookies
                     and not response.has_header("Set-Cookie")
+                    and not token_before
                     and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
                 ):
                     entry = (version, response.status_code, response["Content-Type"], response.content)
