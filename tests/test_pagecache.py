@@ -236,3 +236,16 @@ def test_the_page_decorator_never_shares_a_page_rendered_with_a_csrf_token(rf, s
         view(request)
 
     assert len(calls) == 2
+
+
+def test_a_visitor_with_a_malformed_csrf_cookie_is_served_the_shared_page(client):
+    from django.test import Client
+
+    client.get(reverse("home"))  # another visitor's visit kept the page
+    odd = Client()
+    odd.cookies["csrftoken"] = "abc"  # the middleware replaces it on the way out
+
+    response = odd.get(reverse("home"))
+
+    assert response["X-Page-Cache"] == "hit"
+    assert len(response.cookies["csrftoken"].value) == 32
