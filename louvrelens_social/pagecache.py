@@ -52,6 +52,24 @@ def content_version() -> int:
     return version
 
 
+def versioned_get(key: str) -> tuple[int, object | None]:
+    """The current content version, and the value kept under `key` if it was kept at that version
+    (one round trip to the cache)."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    entry = found.get(key)
+    if version is None:
+        return content_version(), None
+    if entry is not None and entry[0] == version:
+        return version, entry[1]
+    return version, None
+
+
+def versioned_set(key: str, version: int, value: object, timeout: int) -> None:
+    """Keep `value` under `key` for as long as the content version stays `version` (and `timeout`)."""
+    cache.set(key, (version, value), timeout)
+
+
 def _increment() -> None:
     try:
         cache.incr(VERSION_KEY)
@@ -136,16 +154,12 @@ def public_page(variant: Callable[[HttpRequest], str] | None = None):
             if seconds <= 0 or not _may_share(request):
                 return view(request, *args, **kwargs)
             key = _page_key(request, variant(request) if variant else "")
-            found = cache.get_many([VERSION_KEY, key])
-            version = found.get(VERSION_KEY)
-            entry = found.get(key)
-            if version is not None and entry is not None and entry[0] == version:
-                _version, status, content_type, content = entry
-                response = HttpResponse(content, status=status, content_type=content_type)
+            version, entry = versioned_get(key)
+            if entry is not None:
+                content_type, content = entry
+                response = HttpResponse(content, content_type=content_type)
                 response["X-Page-Cache"] = "hit"
             else:
-                if version is None:
-                    version = content_version()
                 # A visitor with a malformed CSRF cookie gets a new one before the view runs: then
                 # whether the page itself used a token cannot be told, and it is not kept.
                 token_before = request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
@@ -159,8 +173,7 @@ def public_page(variant: Callable[[HttpRequest], str] | None = None):
                     and not token_before
                     and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
                 ):
-                    entry = (version, response.status_code, response["Content-Type"], response.content)
-                    cache.set(key, entry, seconds)
+                    versioned_set(key, version, (response["Content-Type"], response.content), seconds)
                     response["X-Page-Cache"] = "miss"
             # Browsers and shared proxies must ask again: the seats left change with every booking.
             patch_cache_control(response, no_cache=True)

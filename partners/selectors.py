@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
+from louvrelens_social.pagecache import versioned_get, versioned_set
+
 from .enums import StructureStatus, TrainingModule
 from .models import Invitation, Membership, Structure, TrainingRecord, User
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 # The structure a coordinator of several structures is acting for, kept in their session.
 CURRENT_STRUCTURE_SESSION_KEY = "partners_current_structure"
 _REQUEST_CACHE = "_partners_memberships"
+MEMBERSHIPS_CACHE_SECONDS = 600
 
 
 # ---------------------------------------------------------------------------------------------
@@ -34,10 +37,23 @@ def memberships_of(user) -> QuerySet[Membership]:
 
 
 def request_memberships(request: HttpRequest) -> list[Membership]:
-    """The memberships of the request's user, fetched once per request (menu, banner and views share it)."""
+    """The memberships of the request's user, fetched once per request (menu, banner and views share it).
+
+    Every page of a logged-in user needs them, so they are also kept in the shared cache for as long
+    as the content version stays the same: any write to a membership or a structure (joining, leaving,
+    an approval, a suspension...) bumps it, so a change is seen by the very next request.
+    """
     cached = getattr(request, _REQUEST_CACHE, None)
     if cached is None:
-        cached = list(memberships_of(getattr(request, "user", None)))
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            cached = []
+        else:
+            key = f"partners:memberships:{user.pk}"
+            version, cached = versioned_get(key)
+            if cached is None:
+                cached = list(memberships_of(user))
+                versioned_set(key, version, cached, MEMBERSHIPS_CACHE_SECONDS)
         setattr(request, _REQUEST_CACHE, cached)
     return cached
 
