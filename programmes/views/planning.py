@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cached_property
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from bookings.attendance import (
@@ -35,12 +36,14 @@ from bookings.attendance import (
 )
 from bookings.enums import SEATED_STATUSES, BookingStatus
 from bookings.models import AttendanceChange, Booking
-from partners.models import MEDIATORS_GROUP, User
+from bookings.selectors import DateWords, url_maker
+from louvrelens_social.pagecache import content_version
+from partners.models import MEDIATORS_GROUP, Structure, User
 
 from .. import calendar as ical
 from .. import services
 from ..enums import SessionStatus
-from ..models import Session
+from ..models import Assignment, Session
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
 
@@ -59,12 +62,23 @@ def _require_planning_user(request: HttpRequest) -> None:
         raise Http404
 
 
+def _led_by(sessions: QuerySet, mediator: User) -> QuerySet:
+    """The sessions among these that the mediator leads.
+
+    Checked session by session, with a scalar subquery the planner cannot turn into a join: a
+    mediator has thousands of assignments over the years, while a week holds a few hundred sessions
+    of the museum, so the week's sessions are found by date first and each looked up in the index.
+    """
+    assignment = Assignment.objects.filter(session=OuterRef("pk"), mediator=mediator).values("pk")[:1]
+    return sessions.alias(assigned=Subquery(assignment)).filter(assigned__isnull=False)
+
+
 def _visible_sessions(request: HttpRequest) -> QuerySet:
     """Sessions this person may open: all for staff, their own for a mediator."""
     _require_planning_user(request)
     sessions = Session.objects.all()
     if not request.user.is_staff:
-        sessions = sessions.filter(assignments__mediator=request.user)
+        sessions = _led_by(sessions, request.user)
     return sessions
 
 
@@ -105,6 +119,107 @@ def _decorate(session: Session) -> Session:
     session.total_staff = sum(b.accompanying_staff for b in session.seated_bookings)
     session.attendance_open = attendance_is_open(session)
     return session
+
+
+# The week and the day sheet print many sessions and groups: they are read as plain values (one
+# query per list, whatever the number of sessions) and every text is made once here, so that the
+# templates only print strings.
+_CARD_FIELDS = ("pk", "start", "end", "place", "status", "offer__title")
+_GROUP_FIELDS = (
+    "pk",
+    "session_id",
+    "participants",
+    "accompanying_staff",
+    "wheelchair_users",
+    "accessibility_notes",
+    "comment",
+    "contact_name",
+    "contact_phone",
+    "structure_name",
+)
+
+
+def _session_cards(sessions: QuerySet, *, with_mediators: bool) -> list[dict]:
+    """The sessions of a planning page (already filtered and ordered), each with its groups.
+
+    Three queries (four `with_mediators`) whatever the number of sessions and groups: the sessions,
+    their seated groups, the groups' accessibility needs (and the mediators of the sessions).
+    """
+    cards = {}
+    session_url = url_maker("planning:session")
+    for value in sessions.values(*_CARD_FIELDS):
+        start, end = timezone.localtime(value["start"]), timezone.localtime(value["end"])
+        cards[value["pk"]] = {
+            "pk": str(value["pk"]),
+            "url": session_url(value["pk"]),
+            "title": value["offer__title"],
+            "cancelled": value["status"] == SessionStatus.CANCELLED,
+            "start": start,
+            "start_iso": start.isoformat(),
+            "start_time": f"{start:%H:%M}",
+            "end_iso": end.isoformat(),
+            "end_time": f"{end:%H:%M}",
+            "place": value["place"],
+            "mediators": "",
+            "summary": "",
+            "groups": [],
+        }
+    if not cards:
+        return []
+    seated = Booking.objects.filter(session_id__in=cards, status__in=SEATED_STATUSES)
+    needs: dict[int, list[str]] = {}
+    for booking_id, code in Booking.accessibility_needs.through.objects.filter(
+        booking__in=seated
+    ).values_list("booking_id", "accessibilityoption__code"):
+        needs.setdefault(booking_id, []).append(code)
+    people = _("%(p)s participants, %(s)s accompanying staff")
+    # The structure's name by a scalar subquery: a join made the planner read every structure.
+    name = Structure.objects.filter(pk=OuterRef("structure_id")).values("name")
+    for value in (
+        seated.annotate(structure_name=Subquery(name)).order_by("created_at", "pk").values(*_GROUP_FIELDS)
+    ):
+        card = cards[value["session_id"]]
+        card["groups"].append(
+            {
+                "name": value["structure_name"],
+                "participants": value["participants"],
+                "staff": value["accompanying_staff"],
+                "people": people % {"p": value["participants"], "s": value["accompanying_staff"]},
+                "needs": ical.needs_summary(
+                    wheelchair_users=value["wheelchair_users"],
+                    codes=needs.get(value["pk"], ()),
+                    notes=value["accessibility_notes"],
+                ),
+                "notes": value["accessibility_notes"],
+                "comment": value["comment"],
+                "contact_name": value["contact_name"],
+                "contact_phone": value["contact_phone"],
+                "tel": value["contact_phone"].replace(" ", ""),
+            }
+        )
+    for card in cards.values():
+        groups = card["groups"]
+        if groups:
+            card["summary"] = ngettext(
+                "%(counter)s group: %(participants)s participants and %(staff)s accompanying staff.",
+                "%(counter)s groups: %(participants)s participants and %(staff)s accompanying staff.",
+                len(groups),
+            ) % {
+                "counter": len(groups),
+                "participants": sum(g["participants"] for g in groups),
+                "staff": sum(g["staff"] for g in groups),
+            }
+    if with_mediators:
+        names: dict[int, list[str]] = {}
+        for session_id, first, last, email in (
+            Assignment.objects.filter(session_id__in=cards)
+            .order_by("mediator__last_name", "mediator__first_name", "mediator_id")
+            .values_list("session_id", "mediator__first_name", "mediator__last_name", "mediator__email")
+        ):
+            names.setdefault(session_id, []).append(f"{first} {last}".strip() or email)
+        for pk, card in cards.items():
+            card["mediators"] = ", ".join(names.get(pk, ()))
+    return list(cards.values())
 
 
 def _picked_mediator(request: HttpRequest) -> User | None:
@@ -164,6 +279,75 @@ def _query_string(**params) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+# A week is kept rendered this long at most: the content version (pagecache.py) makes it stale at
+# the first write to sessions, bookings or assignments; this bounds what time and names change.
+WEEK_CACHE_SECONDS = 300
+
+
+class _Week:
+    """What a week of the planning shows, read on first use only: a week served from the cache of
+    rendered fragments reads nothing from the database."""
+
+    def __init__(
+        self, sessions: QuerySet, *, monday: dt.date, today: dt.date, picked: str, with_mediators: bool
+    ):
+        self._sessions = sessions
+        self.monday = monday
+        self.today = today
+        self.picked = picked
+        self.with_mediators = with_mediators
+
+    @cached_property
+    def sessions(self) -> list[dict]:
+        start, end = _day_bounds(self.monday, 7)
+        return _session_cards(
+            self._sessions.filter(start__gte=start, start__lt=end).order_by("start", "pk"),
+            with_mediators=self.with_mediators,
+        )
+
+    @cached_property
+    def days(self) -> list[dict]:
+        words = DateWords()
+        mediator = f"?mediateur={self.picked}" if self.picked else ""
+        days = []
+        for offset in range(7):
+            day = self.monday + dt.timedelta(days=offset)
+            days.append(
+                {
+                    "number": str(offset + 1),
+                    "name": words.weekday_day_month(day),
+                    "full_name": words.weekday_day_month_year(day),
+                    "url": reverse("planning:day", args=[day.year, day.month, day.day]) + mediator,
+                    "is_today": day == self.today,
+                    "is_past": day < self.today,
+                    "sessions": [s for s in self.sessions if s["start"].date() == day],
+                }
+            )
+        return days
+
+    @cached_property
+    def next_session(self) -> dict | None:
+        """When the week is empty: the date of the next planned session, and the link to its week."""
+        if self.sessions:
+            return None
+        _start, end = _day_bounds(self.monday, 7)
+        start = (
+            self._sessions.filter(start__gte=max(end, timezone.now()), status=SessionStatus.PLANNED)
+            .order_by("start")
+            .values_list("start", flat=True)
+            .first()
+        )
+        if start is None:
+            return None
+        day = timezone.localdate(start)
+        return {
+            "when": DateWords().weekday_day_month_year(day),
+            "query": _query_string(
+                semaine=_week_param(day - dt.timedelta(days=day.weekday())), mediateur=self.picked
+            ),
+        }
+
+
 @login_required
 def planning_index(request: HttpRequest) -> HttpResponse:
     """The week: a grid of its seven days, then the same sessions day by day with every detail."""
@@ -183,53 +367,32 @@ def planning_index(request: HttpRequest) -> HttpResponse:
             monday = parsed
     mediator = _picked_mediator(request)
     if mediator is not None:
-        sessions = sessions.filter(assignments__mediator=mediator)
-    start, end = _day_bounds(monday, 7)
-    week_sessions = [
-        _decorate(s)
-        for s in _with_details(sessions.filter(start__gte=start, start__lt=end).order_by("start", "pk"))
-    ]
-    days = []
-    for offset in range(7):
-        day = monday + dt.timedelta(days=offset)
-        days.append(
-            {
-                "date": day,
-                "is_today": day == today,
-                "is_past": day < today,
-                "sessions": [s for s in week_sessions if timezone.localdate(s.start) == day],
-            }
-        )
-    next_session = None
-    if not week_sessions:
-        next_session = (
-            sessions.filter(start__gte=max(end, timezone.now()), status=SessionStatus.PLANNED)
-            .select_related("offer")
-            .order_by("start")
-            .first()
-        )
+        sessions = _led_by(sessions, mediator)
     picked = str(mediator.pk) if mediator else ""
+    is_staff_view = request.user.is_staff
+    sunday = monday + dt.timedelta(days=6)
+    words = DateWords()
     context = {
         "monday": monday,
-        "sunday": monday + dt.timedelta(days=6),
-        "week_number": monday.isocalendar()[1],
-        "days": days,
-        "week_sessions": week_sessions,
+        "week_number": str(monday.isocalendar()[1]),
+        "week_start": f"{monday.day} {words.month(monday)}",
+        "week_end": words.day_month_year(sunday),
+        "week": _Week(sessions, monday=monday, today=today, picked=picked, with_mediators=is_staff_view),
         "week_error": week_error,
         "is_current_week": monday == this_monday,
         "previous_query": _query_string(semaine=_week_param(monday - dt.timedelta(days=7)), mediateur=picked),
         "next_query": _query_string(semaine=_week_param(monday + dt.timedelta(days=7)), mediateur=picked),
         "current_query": _query_string(mediateur=picked),
         "week_value": _week_param(monday),
-        "next_session": next_session,
-        "next_session_query": _query_string(
-            semaine=_week_param(timezone.localdate(next_session.start)) if next_session else "",
-            mediateur=picked,
-        ),
         "mediator": mediator,
         "mediators": _mediator_choices(request),
         "picked": picked,
-        "is_staff_view": request.user.is_staff,
+        "is_staff_view": is_staff_view,
+        # What the rendered week depends on besides the week and the mediator picked (see the template).
+        "viewer": "staff" if is_staff_view else str(request.user.pk),
+        "today": today.isoformat(),
+        "version": content_version(),
+        "cache_seconds": WEEK_CACHE_SECONDS,
     }
     return render(request, "programmes/planning/index.html", context)
 
@@ -244,12 +407,11 @@ def planning_day(request: HttpRequest, year: int, month: int, day: int) -> HttpR
     sessions = _visible_sessions(request)
     mediator = _picked_mediator(request)
     if mediator is not None:
-        sessions = sessions.filter(assignments__mediator=mediator)
+        sessions = _led_by(sessions, mediator)
     start, end = _day_bounds(date, 1)
-    day_sessions = [
-        _decorate(s)
-        for s in _with_details(sessions.filter(start__gte=start, start__lt=end).order_by("start", "pk"))
-    ]
+    day_sessions = _session_cards(
+        sessions.filter(start__gte=start, start__lt=end).order_by("start", "pk"), with_mediators=True
+    )
     monday = date - dt.timedelta(days=date.weekday())
     picked = str(mediator.pk) if mediator else ""
     return render(
@@ -414,8 +576,6 @@ def session_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _coordinated_structures(user) -> list:
-    from partners.models import Structure
-
     return list(Structure.objects.filter(memberships__user=user).order_by("name"))
 
 

@@ -160,7 +160,7 @@ def _planning_queries(client, monday) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("planning:index"), {"semaine": f"{year}-W{week:02d}"})
     assert response.status_code == 200
-    return len(queries), len(response.context["week_sessions"])
+    return len(queries), len(response.context["week"].sessions)
 
 
 @pytest.mark.parametrize("viewer", ["mediator", "staff"])
