@@ -12,11 +12,23 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, ExtractYear, TruncMonth
 from django.utils import timezone, translation
 
-from bookings.enums import BookingStatus, RequestStatus
+from bookings.enums import BookingStatus, RequestKind, RequestStatus
 from bookings.models import Booking, ProjectRequest
 from bookings.selectors import annotate_seats_taken
 from partners.enums import KIND_FIELD, StructureField, StructureKind, StructureStatus
@@ -191,17 +203,19 @@ def structure_counts() -> dict[str, int]:
     )
 
 
-def impact(period: Period) -> dict:
-    """Every impact figure of the period (seven queries, whatever the amount of data).
+def impact(period: Period, *, fresh: bool = False) -> dict:
+    """Every impact figure of the period (seven queries, whatever the amount of data), and the time
+    they were computed at (`computed_at`).
 
     The queries aggregate every booking of the period, whose number grows with the programme: with
-    the setting IMPACT_CACHE_SECONDS (0, off, by default) the figures are kept that long in the cache.
+    the setting IMPACT_CACHE_SECONDS (0: off) the figures are kept that long in the cache. `fresh`
+    computes them again (and keeps the new ones).
     """
     seconds = getattr(settings, "IMPACT_CACHE_SECONDS", 0)
     if not seconds:
         return _impact(period)
     key = f"programmes:impact:{period.date_from}:{period.date_to}:{translation.get_language()}"
-    figures = cache.get(key)
+    figures = None if fresh else cache.get(key)
     if figures is None:
         figures = _impact(period)
         cache.set(key, figures, seconds)
@@ -219,6 +233,7 @@ def _impact(period: Period) -> dict:
         "per_offer_kind": people_per_offer_kind(period),
         "per_partner": people_per_partner(period),
         "structures": structure_counts(),
+        "computed_at": timezone.now(),
     }
 
 
@@ -234,80 +249,141 @@ def projects_of_period(period: Period) -> QuerySet[Project]:
 
 
 # ---------------------------------------------------------------------------------------------
-# What waits for staff
+# What waits for staff: each list is bounded (its first `limit` rows) and comes with its total, so
+# its queries do not grow with the data. The dashboard keeps the result in the cache until the next
+# write (views/dashboard.py, _worklist).
 # ---------------------------------------------------------------------------------------------
 
 
-def pending_structures() -> QuerySet[Structure]:
-    return Structure.objects.filter(status=StructureStatus.PENDING).order_by("created_at")
+@dataclass(frozen=True)
+class Listing:
+    """The first rows of a list (dicts), and how many rows there are in all."""
+
+    rows: list[dict]
+    total: int
+
+    @property
+    def more(self) -> bool:
+        return self.total > len(self.rows)
 
 
-def open_requests() -> QuerySet[ProjectRequest]:
-    return (
+def _first_rows(queryset: QuerySet, *fields: str, limit: int, **expressions) -> Listing:
+    """The first `limit` rows of an ordered queryset as dicts, with their total (one query: the total
+    is a window count, computed over every row before the LIMIT)."""
+    rows = list(queryset.annotate(total=Window(Count("pk"))).values(*fields, "total", **expressions)[:limit])
+    return Listing(rows, rows[0]["total"] if rows else 0)
+
+
+def pending_structures(*, limit: int = LIST_LIMIT) -> Listing:
+    """Structures waiting for approval, oldest first (one query)."""
+    structures = Structure.objects.filter(status=StructureStatus.PENDING).order_by("created_at", "pk")
+    listing = _first_rows(structures, "id", "name", "city", "kind", "created_at", limit=limit)
+    for row in listing.rows:
+        row["kind_label"] = str(StructureKind(row["kind"]).label)
+    return listing
+
+
+def open_requests(*, limit: int = LIST_LIMIT) -> tuple[Listing, dict[str, int]]:
+    """Project requests to answer, oldest first, and how many are new and in discussion (one query)."""
+    requests = (
         ProjectRequest.objects.filter(status__in=[RequestStatus.NEW, RequestStatus.IN_DISCUSSION])
-        .select_related("structure")
-        .order_by("created_at")
+        .annotate(count_new=Window(Count("pk", filter=Q(status=RequestStatus.NEW))))
+        .order_by("created_at", "pk")
     )
-
-
-def request_counts() -> dict[str, int]:
-    return ProjectRequest.objects.aggregate(
-        new=Count("id", filter=Q(status=RequestStatus.NEW)),
-        in_discussion=Count("id", filter=Q(status=RequestStatus.IN_DISCUSSION)),
+    listing = _first_rows(
+        requests,
+        "id",
+        "kind",
+        "status",
+        "created_at",
+        "count_new",
+        limit=limit,
+        structure_name=F("structure__name"),
     )
+    for row in listing.rows:
+        row["kind_label"] = str(RequestKind(row["kind"]).label)
+        row["status_label"] = str(RequestStatus(row["status"]).label)
+    new = listing.rows[0]["count_new"] if listing.rows else 0
+    return listing, {"new": new, "in_discussion": listing.total - new}
 
 
-def upcoming_sessions(*, days: int = UPCOMING_DAYS, now: dt.datetime | None = None) -> QuerySet[Session]:
-    """Planned sessions of the next `days` days, with seats taken, waiting groups and mediators count.
-
-    Mediators are counted in a subquery: a second join next to the bookings would multiply the sums.
+def upcoming_sessions(
+    *, days: int = UPCOMING_DAYS, now: dt.datetime | None = None, limit: int = LIST_LIMIT
+) -> tuple[Listing, int]:
+    """The first planned sessions of the next `days` days with seats taken (the booking rules' count),
+    fill rate, waiting groups and mediators; how many sessions there are in all, and how many have no
+    mediator (two queries).
     """
     now = now or timezone.now()
+    sessions = Session.objects.filter(
+        status=SessionStatus.PLANNED, start__gte=now, start__lt=now + dt.timedelta(days=days)
+    )
+    has_mediator = Exists(Assignment.objects.filter(session=OuterRef("pk")))
+    totals = sessions.aggregate(total=Count("pk"), unstaffed=Count("pk", filter=~Q(has_mediator)))
+    # The bookings are summed for the first sessions only, not for every session of the days.
+    first = sessions.order_by("start", "pk").values("pk")[:limit]
+    # Mediators counted in a subquery: a second join next to the bookings would multiply the sums.
     mediators = (
         Assignment.objects.filter(session=OuterRef("pk"))
         .order_by()
         .values("session")
-        .annotate(count=Count("id"))
+        .annotate(count=Count("pk"))
         .values("count")
     )
-    sessions = Session.objects.filter(
-        status=SessionStatus.PLANNED, start__gte=now, start__lt=now + dt.timedelta(days=days)
-    ).select_related("offer")
-    return (
-        annotate_seats_taken(sessions)
+    rows = list(
+        annotate_seats_taken(Session.objects.filter(pk__in=first))
         .annotate(
             waiting=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
             mediator_count=Coalesce(Subquery(mediators, output_field=IntegerField()), Value(0)),
         )
-        .order_by("start")
-    )
-
-
-def fill_rate(session: Session) -> int:
-    """Seats taken, in percent of the capacity (from `upcoming_sessions`' annotations)."""
-    return round(100 * session.seats_taken / session.capacity) if session.capacity else 0
-
-
-def waiting_lists(*, now: dt.datetime | None = None) -> QuerySet:
-    """Upcoming sessions with groups on their waiting list: how many groups and seats wait."""
-    now = now or timezone.now()
-    return (
-        Booking.objects.filter(
-            status=BookingStatus.WAITLISTED, session__start__gte=now, session__status=SessionStatus.PLANNED
+        .order_by("start", "pk")
+        .values(
+            "id",
+            "start",
+            "place",
+            "capacity",
+            "seats_taken",
+            "waiting",
+            "mediator_count",
+            offer_title=F("offer__title"),
         )
-        .values("session_id", "session__start", "session__offer__title", "session__capacity")
-        .annotate(groups=Count("id"), seats=Sum("participants") + Sum("accompanying_staff"))
-        .order_by("session__start")
+    )
+    for row in rows:
+        row["fill_rate"] = fill_rate(row["seats_taken"], row["capacity"])
+    return Listing(rows, totals["total"]), totals["unstaffed"]
+
+
+def fill_rate(seats_taken: int, capacity: int) -> int:
+    """Seats taken, in percent of the capacity."""
+    return round(100 * seats_taken / capacity) if capacity else 0
+
+
+def waiting_lists(*, now: dt.datetime | None = None, limit: int = LIST_LIMIT) -> list[dict]:
+    """The first upcoming sessions with groups on their waiting list: how many groups and seats wait
+    (one query). Not counted in all: that would read every waiting booking of the season.
+    """
+    waiting = Exists(Booking.objects.filter(session=OuterRef("pk"), status=BookingStatus.WAITLISTED))
+    first = (
+        Session.objects.filter(waiting, status=SessionStatus.PLANNED, start__gte=now or timezone.now())
+        .order_by("start", "pk")
+        .values("pk")[:limit]
+    )
+    waitlisted = Q(bookings__status=BookingStatus.WAITLISTED)
+    return list(
+        Session.objects.filter(pk__in=first)
+        .annotate(
+            groups=Count("bookings", filter=waitlisted),
+            seats=Sum(F("bookings__participants") + F("bookings__accompanying_staff"), filter=waitlisted),
+        )
+        .order_by("start", "pk")
+        .values("id", "start", "capacity", "groups", "seats", offer_title=F("offer__title"))
     )
 
 
-def failed_messages():
-    """Emails that could not be sent (only the fields staff need to act)."""
+def failed_messages(*, limit: int = LIST_LIMIT) -> Listing:
+    """Emails that could not be sent, newest first (only the fields staff need to act; one query)."""
     from notifications.enums import MessageState
     from notifications.models import OutboxMessage
 
-    return (
-        OutboxMessage.objects.filter(state=MessageState.FAILED)
-        .order_by("-pk")
-        .values("pk", "to", "template", "last_error")
-    )
+    messages = OutboxMessage.objects.filter(state=MessageState.FAILED).order_by("-pk")
+    return _first_rows(messages, "id", "to", "template", "last_error", limit=limit)

@@ -11,21 +11,27 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.text import Truncator
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from bookings import exports
 from bookings.privacy import structure_erase, structure_export
 from bookings.services import BookingError
+from louvrelens_social.pagecache import content_version
 from partners.models import Structure
 
 from .. import impact
@@ -250,40 +256,177 @@ def _admin_url(name: str, *args) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
+EXPORTS = [
+    ("reservations", gettext_lazy("Bookings")),
+    ("presences", gettext_lazy("Attendance")),
+    ("partenaires", gettext_lazy("Partners")),
+]
+# The partners table of the dashboard shows the most active ones; the partners export has them all.
+PARTNERS_SHOWN = 20
+# Part of the cache key of the rendered figures: change it when _figures.html changes what it needs.
+FIGURES_VERSION = 1
+# How long one request may take to compute the figures again before another one may try.
+REFRESH_LOCK_SECONDS = 60
+
+
+def figures_cache_key(period: impact.Period, *, with_form: bool) -> str:
+    key = f"programmes:dashboard:figures:{FIGURES_VERSION}:{period.date_from}:{period.date_to}"
+    return f"{key}:{int(with_form)}:{get_language()}"
+
+
+def _figures_html(period: impact.Period, *, fresh: bool, with_form: bool) -> str:
+    """The impact part of the dashboard (with the period filter when `with_form`), rendered once and
+    kept while its figures are.
+
+    Its figures aggregate every booking of the period; its HTML (the filter, the figures, the charts
+    and the first partners) depends on nothing else than the period and the language, so it is kept
+    in the cache, shared by the workers, until IMPACT_CACHE_SECONDS after the figures were computed.
+    The page says when that was; `fresh` computes them again. When they are due, one request computes
+    them again while the others still get the last ones (the entry outlives its due time for that),
+    rather than every worker running the same second-long queries at once.
+    """
+    seconds = getattr(settings, "IMPACT_CACHE_SECONDS", 0)
+    key = figures_cache_key(period, with_form=with_form)
+    lock = f"{key}:computing"
+    locked = False
+    if seconds and not fresh:
+        entry = cache.get(key)
+        if entry is not None:
+            if (timezone.now() - entry["computed_at"]).total_seconds() < seconds:
+                return entry["html"]
+            locked = cache.add(lock, 1, REFRESH_LOCK_SECONDS)
+            if not locked:
+                return entry["html"]  # another request is computing them
+            fresh = True  # due: not the figures of the same age from impact()'s own cache
+    try:
+        figures = impact.impact(period, fresh=fresh)
+        html = _render_figures(period, figures, with_form=with_form, cached=bool(seconds))
+        if seconds:
+            cache.set(key, {"html": html, "computed_at": figures["computed_at"]}, 2 * seconds)
+    finally:
+        if locked:
+            cache.delete(lock)
+    return html
+
+
+def _render_figures(period: impact.Period, figures: dict, *, with_form: bool, cached: bool) -> str:
+    query = _query(period)
+    period_form = None
+    if with_form:
+        period_form = PeriodForm(initial={"date_from": period.date_from, "date_to": period.date_to})
+    return render_to_string(
+        "programmes/dashboard/_figures.html",
+        {
+            "period_form": period_form,
+            "period": period,
+            "query": query,
+            "fresh_query": f"{query}&fresh=1",
+            "figures": figures,
+            "charts": _charts(figures),
+            "partners": figures["per_partner"][:PARTNERS_SHOWN],
+            "partners_total": len(figures["per_partner"]),
+            "exports": EXPORTS,
+            "cached": cached,
+        },
+    )
+
+
+# What waits for staff is kept for a minute at most, and only while nothing was written: the key
+# holds the content version (louvrelens_social/pagecache.py), bumped by every write to structures,
+# requests, sessions, bookings and assignments, so the next request after one reads the lists again.
+# Failed emails (notifications) do not bump it: they appear on the page up to a minute late. Time
+# alone changes the lists too (a session starts, an offer of freed seats runs out): a minute at most.
+WORKLIST_CACHE_SECONDS = 60
+
+
+def _worklist() -> dict:
+    """What waits for staff (six bounded queries), from the cache when nothing was written since it
+    was read (not with IMPACT_CACHE_SECONDS at 0: everything is read live then)."""
+    if not getattr(settings, "IMPACT_CACHE_SECONDS", 0):
+        return _read_worklist()
+    key = f"dashboard:worklist:{content_version()}:{get_language()}"
+    worklist = cache.get(key)
+    if worklist is None:
+        worklist = _read_worklist()
+        cache.set(key, worklist, WORKLIST_CACHE_SECONDS)
+    return worklist
+
+
+def _read_worklist() -> dict:
+    """Each row gets its link, its labels and its numbers as text here, once, rather than from
+    template tags and filters in the loops (a row's change page in the admin is
+    "<changelist><pk>/change/": one reverse() per list, not one per row)."""
+    tz = timezone.get_current_timezone()
+    structures_url = reverse("admin:partners_structure_changelist")
+    requests_url = reverse("admin:bookings_projectrequest_changelist")
+    sessions_url = reverse("admin:programmes_session_changelist")
+    pending = impact.pending_structures()
+    registered_on = _("registered on %(date)s")
+    for row in pending.rows:
+        row["admin_url"] = f"{structures_url}{row['id']}/change/"
+        registered = registered_on % {"date": f"{row['created_at'].astimezone(tz):%d/%m/%Y}"}
+        row["detail"] = f"{row['city']} ({row['kind_label']}), {registered}"
+    requests, request_counts = impact.open_requests()
+    asked_on = _("asked on %(date)s")
+    for row in requests.rows:
+        row["admin_url"] = f"{requests_url}{row['id']}/change/"
+        asked = asked_on % {"date": f"{row['created_at'].astimezone(tz):%d/%m/%Y}"}
+        row["detail"] = f"{row['structure_name']} ({row['status_label']}), {asked}"
+    weekdays = [str(day) for day in WEEKDAYS_ABBR.values()]  # as the date filter's "D"
+    upcoming, unstaffed = impact.upcoming_sessions()
+    # Numbers as text too: the template would localise every int on its own (several times slower).
+    for row in upcoming.rows:
+        start = row["start"].astimezone(tz)
+        row["admin_url"] = f"{sessions_url}{row['id']}/change/"
+        row["when"] = f"{weekdays[start.weekday()]} {start:%d/%m %H:%M}"
+        row["seats_text"] = f"{row['seats_taken']} / {row['capacity']}"
+        row["fill_text"] = f"{row['fill_rate']} %"
+        row["waiting_text"] = str(row["waiting"])
+        row["mediators_text"] = str(row["mediator_count"]) if row["mediator_count"] else ""
+    waiting = impact.waiting_lists()
+    for row in waiting:
+        start = row["start"].astimezone(tz)
+        row["admin_url"] = f"{sessions_url}{row['id']}/change/"
+        row["when"] = f"{weekdays[start.weekday()]} {start:%d/%m/%Y %H:%M}"
+        for name in ("groups", "seats", "capacity"):
+            row[f"{name}_text"] = str(row[name])
+    failed = impact.failed_messages()
+    for row in failed.rows:
+        row["error"] = Truncator(row["last_error"]).chars(160)
+    return {
+        "pending_structures": pending,
+        "open_requests": requests,
+        "request_counts": request_counts,
+        "upcoming": upcoming,
+        "upcoming_days": impact.UPCOMING_DAYS,
+        "missing_mediators": unstaffed,
+        "missing_label": _("missing"),
+        "waiting_lists": waiting,
+        "list_limit": impact.LIST_LIMIT,
+        "failed_messages": failed,
+        "admin_structures_url": structures_url,
+        "admin_requests_url": requests_url,
+        "admin_sessions_url": sessions_url,
+        "admin_bookings_url": _admin_url("admin:bookings_booking_changelist"),
+        "admin_outbox_url": _admin_url("admin:notifications_outboxmessage_changelist"),
+    }
+
+
 @require_safe
 @staff_required
 def index(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
-    figures = impact.impact(period)
-    upcoming = list(impact.upcoming_sessions())
-    for session in upcoming:
-        session.fill_rate = impact.fill_rate(session)
-    failed = impact.failed_messages()
+    if request.GET.get("fresh") == "1" and not form.errors:
+        # Compute the figures again, then show the page at its usual address: reloading it, or
+        # switching the language, reads them from the cache instead of computing them once more.
+        _figures_html(period, fresh=True, with_form=True)
+        return redirect(f"{request.path}?{_query(period)}")
     context = {
+        **_worklist(),
         "form": form,
-        "period": period,
-        "query": _query(period),
-        "figures": figures,
-        "charts": _charts(figures),
-        "pending_structures": list(impact.pending_structures()[: impact.LIST_LIMIT]),
-        "structure_counts": figures["structures"],
-        "open_requests": list(impact.open_requests()[: impact.LIST_LIMIT]),
-        "request_counts": impact.request_counts(),
-        "upcoming": upcoming,
-        "upcoming_days": impact.UPCOMING_DAYS,
-        "missing_mediators": sum(1 for session in upcoming if not session.mediator_count),
-        "waiting_lists": list(impact.waiting_lists()),
-        "failed_messages": list(failed[: impact.LIST_LIMIT]),
-        "failed_count": failed.count(),
-        "admin_outbox_url": _admin_url("admin:notifications_outboxmessage_changelist"),
-        "admin_structures_url": _admin_url("admin:partners_structure_changelist"),
-        "admin_requests_url": _admin_url("admin:bookings_projectrequest_changelist"),
+        # The filter with errors to show is rendered here; without, it is part of the cached HTML.
+        "figures_html": _figures_html(period, fresh=False, with_form=not form.errors),
         "report_year": period.date_to.year,
-        "exports": [
-            ("reservations", _("Bookings")),
-            ("presences", _("Attendance")),
-            ("partenaires", _("Partners")),
-        ],
     }
     return render(request, "programmes/dashboard/index.html", context)
 
@@ -301,6 +444,7 @@ def report(request: HttpRequest, year: int) -> HttpResponse:
         "period": period,
         "figures": figures,
         "charts": _charts(figures),
+        "partners": figures["per_partner"],
         "projects": list(impact.projects_of_period(period)),
         "years": range(today.year, FIRST_YEAR - 1, -1),
         "generated_on": today,

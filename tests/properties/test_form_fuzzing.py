@@ -16,6 +16,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -187,6 +188,8 @@ def example_rolled_back():
         yield
     finally:
         transaction.savepoint_rollback(savepoint)
+        # What the cache kept of the example (its session, pages, memberships) is gone from the database.
+        cache.clear()
 
 
 def counts(*models) -> dict[str, int]:

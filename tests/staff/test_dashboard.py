@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from bookings.enums import BookingStatus, RequestStatus
+from bookings.selectors import seats_taken
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from partners.enums import StructureKind, StructureStatus
 from programmes import impact
 from programmes.enums import OfferKind
 from programmes.models import Assignment
+from programmes.views.dashboard import figures_cache_key
 from tests.factories import (
     BookingFactory,
     OfferFactory,
@@ -88,7 +93,6 @@ def test_dashboard_shows_the_figures_of_the_period(staff_client, programme_2025)
 
     assert response.status_code == 200
     assert response.context["period"] == impact.Period.year(2025)
-    assert response.context["figures"]["totals"]["people"] == 27
     html = response.content.decode()
     assert '<p class="figure-key mb-0" id="figure-people">27</p>' in html
     assert '<p class="figure-key mb-0" id="figure-partners">2</p>' in html
@@ -157,20 +161,104 @@ def test_dashboard_lists_what_waits_for_staff(staff_client, mediator):
     response = staff_client.get(reverse("dashboard:index"))
 
     context = response.context
-    assert [s.pk for s in context["pending_structures"]] == [pending.pk]
-    assert [r.pk for r in context["open_requests"]] == [new_request.pk, discussed.pk]
+    assert [row["id"] for row in context["pending_structures"].rows] == [pending.pk]
+    assert context["pending_structures"].total == 1
+    assert [row["id"] for row in context["open_requests"].rows] == [new_request.pk, discussed.pk]
     assert context["request_counts"] == {"new": 1, "in_discussion": 1}
-    assert [(s.pk, s.seats_taken, s.fill_rate, s.waiting, s.mediator_count) for s in context["upcoming"]] == [
+    assert [
+        (row["id"], row["seats_taken"], row["fill_rate"], row["waiting"], row["mediator_count"])
+        for row in context["upcoming"].rows
+    ] == [
         (staffed.pk, 10, 50, 1, 1),
         (unstaffed.pk, 0, 0, 0, 0),
     ]
+    assert context["upcoming"].total == 2
     assert context["missing_mediators"] == 1
-    assert [(row["session_id"], row["groups"], row["seats"]) for row in context["waiting_lists"]] == [
+    assert [(row["id"], row["groups"], row["seats"]) for row in context["waiting_lists"]] == [
         (staffed.pk, 1, 12)
     ]
-    assert context["failed_count"] == 1
-    assert [m["to"] for m in context["failed_messages"]] == ["relais@exemple.fr"]
-    assert "SMTPRecipientsRefused" in response.content.decode()
+    assert context["failed_messages"].total == 1
+    assert [m["to"] for m in context["failed_messages"].rows] == ["relais@exemple.fr"]
+    html = response.content.decode()
+    assert "SMTPRecipientsRefused" in html
+    assert '<p class="figure-key mb-0" id="count-pending">1</p>' in html
+    assert (
+        f'href="{reverse("admin:partners_structure_change", args=[pending.pk])}">IME Les Tilleuls</a>' in html
+    )
+    assert f'href="{reverse("admin:programmes_session_change", args=[staffed.pk])}"' in html
+
+
+def test_upcoming_seats_taken_are_counted_as_the_booking_rules_count_them(mediator):
+    session = session_at(timezone.now() + dt.timedelta(days=2), capacity=40)
+    # Two mediators: counted next to the bookings by a join, they would double every sum.
+    Assignment.objects.create(session=session, mediator=mediator)
+    Assignment.objects.create(session=session, mediator=make_mediator())
+    BookingFactory(session=session, participants=8, accompanying_staff=2)
+    BookingFactory(
+        session=session,
+        participants=5,
+        accompanying_staff=1,
+        status=BookingStatus.WAITLISTED,
+        waitlist_offer_expires_at=timezone.now() + dt.timedelta(hours=3),
+    )  # offered freed seats: holds them
+    BookingFactory(
+        session=session,
+        participants=6,
+        accompanying_staff=1,
+        status=BookingStatus.WAITLISTED,
+        waitlist_offer_expires_at=timezone.now() - dt.timedelta(hours=1),
+    )  # the offer ran out
+    BookingFactory(session=session, participants=9, status=BookingStatus.WAITLISTED)
+    BookingFactory(session=session, participants=7, status=BookingStatus.CANCELLED)
+
+    listing, _unstaffed = impact.upcoming_sessions()
+
+    [row] = listing.rows
+    assert row["seats_taken"] == seats_taken(session_id=session.pk) == 16
+    assert (row["fill_rate"], row["waiting"], row["mediator_count"]) == (40, 3, 2)
+
+
+@pytest.mark.parametrize("count", [1, impact.LIST_LIMIT + 2])
+def test_lists_that_wait_for_staff_cost_the_same_queries_with_few_and_many_rows(
+    django_assert_num_queries, mediator, count
+):
+    _add_data(count, mediator)
+
+    # Each list with its total in one query; the sessions' totals in a query of their own.
+    for read, queries in (
+        (impact.pending_structures, 1),
+        (impact.open_requests, 1),
+        (impact.upcoming_sessions, 2),
+        (impact.waiting_lists, 1),
+        (impact.failed_messages, 1),
+    ):
+        with django_assert_num_queries(queries):
+            read()
+
+
+def test_lists_that_wait_for_staff_show_the_first_rows_and_the_totals(staff_client, mediator):
+    _add_data(impact.LIST_LIMIT + 2, mediator)
+    total = impact.LIST_LIMIT + 2
+
+    response = staff_client.get(reverse("dashboard:index"))
+
+    context = response.context
+    for name in ("pending_structures", "open_requests", "upcoming", "failed_messages"):
+        assert (len(context[name].rows), context[name].total) == (impact.LIST_LIMIT, total), name
+    assert context["request_counts"] == {"new": total, "in_discussion": 0}
+    assert len(context["waiting_lists"]) == impact.LIST_LIMIT
+    # The oldest structures first; the soonest sessions first.
+    pending = context["pending_structures"].rows
+    assert [row["id"] for row in pending] == sorted(row["id"] for row in pending)
+    starts = [row["start"] for row in context["upcoming"].rows]
+    assert starts == sorted(starts)
+    html = response.content.decode()
+    assert html.count('<li><a href="/admin/partners/structure/') == impact.LIST_LIMIT
+    assert '<p class="figure-key mb-0" id="count-pending">22</p>' in html
+    assert '<p class="figure-key mb-0" id="count-failed">22</p>' in html
+    assert 'id="upcoming-more"' in html
+    assert 'id="waitlist-more"' in html
+    assert "?status__exact=pending" in html
 
 
 def _add_data(count: int, mediator) -> None:
@@ -213,7 +301,8 @@ def _count_queries(client, url, params=None) -> int:
         (reverse("dashboard:report", args=[2025]), None),
     ],
 )
-def test_dashboard_query_count_does_not_grow_with_data(staff_client, mediator, url, params):
+def test_dashboard_query_count_does_not_grow_with_data(staff_client, mediator, settings, url, params):
+    settings.IMPACT_CACHE_SECONDS = 0  # the figures computed at each request
     _add_data(1, mediator)
     few = _count_queries(staff_client, url, params)
 
@@ -221,6 +310,284 @@ def test_dashboard_query_count_does_not_grow_with_data(staff_client, mediator, u
     many = _count_queries(staff_client, url, params)
 
     assert many == few
+
+
+# The queries of a request to the dashboard besides the figures and the worklist: the staff member
+# (their session is in the cache) and the memberships read by the navigation.
+REQUEST_QUERIES = 2
+FIGURES_QUERIES = 7
+WORKLIST_QUERIES = 6
+
+
+def test_dashboard_in_the_cache_reads_nothing_until_a_write(
+    staff_client, mediator, settings, django_assert_num_queries
+):
+    settings.IMPACT_CACHE_SECONDS = 300
+    url = reverse("dashboard:index")
+    _add_data(1, mediator)
+
+    with django_assert_num_queries(REQUEST_QUERIES + FIGURES_QUERIES + WORKLIST_QUERIES):
+        staff_client.get(url, YEAR_2025)
+    with django_assert_num_queries(REQUEST_QUERIES):  # the figures and the worklist from the cache
+        staff_client.get(url, YEAR_2025)
+    StructureFactory(status=StructureStatus.PENDING)
+    with django_assert_num_queries(REQUEST_QUERIES + WORKLIST_QUERIES):  # the worklist read again
+        staff_client.get(url, YEAR_2025)
+    with django_assert_num_queries(REQUEST_QUERIES):
+        staff_client.get(url, YEAR_2025)
+
+
+@pytest.mark.parametrize("count", [1, 25])
+def test_dashboard_worklist_read_again_costs_the_same_queries_with_few_and_many_rows(
+    staff_client, mediator, settings, django_assert_num_queries, count
+):
+    settings.IMPACT_CACHE_SECONDS = 300
+    url = reverse("dashboard:index")
+    staff_client.get(url, YEAR_2025)  # the figures in the cache
+    _add_data(count, mediator)  # a write: the worklist is read again
+
+    with django_assert_num_queries(REQUEST_QUERIES + WORKLIST_QUERIES):
+        response = staff_client.get(url, YEAR_2025)
+
+    assert response.context["pending_structures"].total == count
+
+
+def test_dashboard_worklist_is_read_again_after_a_write(staff_client, mediator, settings):
+    settings.IMPACT_CACHE_SECONDS = 300
+    url = reverse("dashboard:index")
+    first = staff_client.get(url)
+    StructureFactory(name="IME Les Tilleuls", status=StructureStatus.PENDING)
+    session = session_at(timezone.now() + dt.timedelta(days=2), capacity=20)
+    after_writes = staff_client.get(url)
+    BookingFactory(session=session, participants=8, accompanying_staff=2)
+    Assignment.objects.create(session=session, mediator=mediator)
+    after_booking = staff_client.get(url)
+
+    assert "IME Les Tilleuls" not in first.content.decode()
+    assert first.context["pending_structures"].total == 0
+    assert "IME Les Tilleuls" in after_writes.content.decode()
+    assert after_writes.context["pending_structures"].total == 1
+    assert [(row["id"], row["seats_taken"]) for row in after_writes.context["upcoming"].rows] == [
+        (session.pk, 0)
+    ]
+    assert after_writes.context["missing_mediators"] == 1
+    assert [
+        (row["seats_taken"], row["mediator_count"]) for row in after_booking.context["upcoming"].rows
+    ] == [(10, 1)]
+    assert after_booking.context["missing_mediators"] == 0
+
+
+def test_dashboard_worklist_is_kept_per_language(staff_client, settings):
+    settings.IMPACT_CACHE_SECONDS = 300
+    StructureFactory(name="IME Les Tilleuls", kind=StructureKind.IME, status=StructureStatus.PENDING)
+    url = reverse("dashboard:index")
+    with translation.override("fr"):
+        french_kind = str(StructureKind.IME.label)
+    with translation.override("en"):
+        english_kind = str(StructureKind.IME.label)
+
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    french = staff_client.get(url).content.decode()
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = staff_client.get(url).content.decode()
+
+    assert french_kind != english_kind
+    assert f"({french_kind})" in french
+    assert f"({english_kind})" in english
+    assert f"({french_kind})" not in english
+
+
+def test_dashboard_without_cache_reads_the_worklist_at_every_request(
+    staff_client, settings, django_assert_num_queries
+):
+    settings.IMPACT_CACHE_SECONDS = 0
+    url = reverse("dashboard:index")
+    staff_client.get(url, YEAR_2025)
+
+    with django_assert_num_queries(REQUEST_QUERIES + FIGURES_QUERIES + WORKLIST_QUERIES):
+        staff_client.get(url, YEAR_2025)
+
+
+def _partners_who_came(count: int, prefix: str = "Partenaire") -> list:
+    """`count` structures who came in 2025, the first with the most people (count + 1, count, ... 2)."""
+    offer = OfferFactory()
+    structures = []
+    for n in range(count):
+        structure = StructureFactory(name=f"{prefix} {n:02d}")
+        BookingFactory(
+            session=session_at(local(2025, 3, 1 + n % 28, 9 + n % 8), offer=offer),
+            structure=structure,
+            status=BookingStatus.ATTENDED,
+            present_participants=count + 1 - n,
+        )
+        structures.append(structure)
+    return structures
+
+
+def _partners_table(html: str) -> str:
+    start = html.index('id="per-partner"')
+    return html[start : html.index("</table>", start)]
+
+
+def test_dashboard_shows_the_first_twenty_partners_the_total_and_the_full_export(staff_client):
+    structures = _partners_who_came(25)
+
+    response = staff_client.get(reverse("dashboard:index"), YEAR_2025)
+
+    table = _partners_table(response.content.decode())
+    assert table.count('<th scope="row"') == 20
+    names = [structure.name for structure in structures]
+    assert [name for name in names if name in table] == names[:20]  # the most active, in order
+    assert table.index(names[0]) < table.index(names[1]) < table.index(names[19])
+    total = ngettext(
+        "%(counter)s partner booked in this period.", "%(counter)s partners booked in this period.", 25
+    ) % {"counter": 25}
+    html = response.content.decode()
+    assert total in html
+    export = reverse("dashboard:export", args=["partenaires", "csv"])
+    export = f"{export}?date_from=2025-01-01&amp;date_to=2025-12-31"
+    assert html.count(f'href="{export}"') == 2  # with the other exports, and after the sentence
+    # The export keeps every partner.
+    response = staff_client.get(reverse("dashboard:export", args=["partenaires", "csv"]), YEAR_2025)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 1 + 25
+
+
+def test_dashboard_with_few_partners_lists_them_all_without_the_sentence_on_the_export(staff_client):
+    _partners_who_came(3)
+
+    html = staff_client.get(reverse("dashboard:index"), YEAR_2025).content.decode()
+
+    assert _partners_table(html).count('<th scope="row"') == 3
+    total = ngettext(
+        "%(counter)s partner booked in this period.", "%(counter)s partners booked in this period.", 3
+    ) % {"counter": 3}
+    assert total in html
+    export = reverse("dashboard:export", args=["partenaires", "csv"])
+    assert html.count(f'href="{export}?') == 1
+
+
+def test_dashboard_query_count_is_the_same_with_few_and_many_partners(staff_client, settings):
+    settings.IMPACT_CACHE_SECONDS = 0  # the figures computed at each request
+    url = reverse("dashboard:index")
+    _partners_who_came(2)
+    few = _count_queries(staff_client, url, YEAR_2025)
+
+    _partners_who_came(30, prefix="Autre partenaire")
+    many = _count_queries(staff_client, url, YEAR_2025)
+
+    assert many == few
+
+
+def test_dashboard_figures_come_from_the_cache_and_say_when_they_were_computed(
+    staff_client, programme_2025, settings
+):
+    settings.IMPACT_CACHE_SECONDS = 300
+    url = reverse("dashboard:index")
+    first = staff_client.get(url, YEAR_2025)
+    computed_at = first.context["figures"]["computed_at"]
+    BookingFactory(
+        session=session_at(local(2025, 9, 1)),
+        structure=programme_2025["cada"],
+        status=BookingStatus.ATTENDED,
+        present_participants=10,
+    )
+    StructureFactory(name="IME Les Tilleuls", status=StructureStatus.PENDING)
+
+    cached = staff_client.get(url, YEAR_2025).content.decode()
+    recomputed = staff_client.get(url, {**YEAR_2025, "fresh": "1"})
+    again = staff_client.get(url, YEAR_2025).content.decode()
+
+    computed = gettext("Figures computed at %(time)s.") % {
+        "time": timezone.localtime(computed_at).strftime("%H:%M")
+    }
+    assert computed in first.content.decode()
+    assert '<p class="figure-key mb-0" id="figure-people">27</p>' in cached  # up to five minutes old
+    assert computed in cached
+    assert "IME Les Tilleuls" in cached  # what waits for staff is live
+    assert "?date_from=2025-01-01&amp;date_to=2025-12-31&amp;fresh=1" in cached
+    # Computed again, then the page at its usual address, which shows the new figures from the cache.
+    assert recomputed.status_code == 302
+    assert recomputed["Location"] == f"{url}?date_from=2025-01-01&date_to=2025-12-31"
+    assert '<p class="figure-key mb-0" id="figure-people">37</p>' in again
+
+
+def test_dashboard_figures_when_due_are_computed_by_one_request_while_others_get_the_last_ones(
+    staff_client, programme_2025, settings
+):
+    settings.IMPACT_CACHE_SECONDS = 300
+    url = reverse("dashboard:index")
+    staff_client.get(url, YEAR_2025)
+    BookingFactory(
+        session=session_at(local(2025, 9, 1)),
+        structure=programme_2025["cada"],
+        status=BookingStatus.ATTENDED,
+        present_participants=10,
+    )
+    with translation.override("fr"):
+        key = figures_cache_key(impact.Period.year(2025), with_form=True)
+    entry = cache.get(key)
+    entry["computed_at"] -= dt.timedelta(seconds=301)
+    cache.set(key, entry)
+    cache.add(f"{key}:computing", 1)  # another request is computing them
+
+    while_computed = staff_client.get(url, YEAR_2025).content.decode()
+    cache.delete(f"{key}:computing")
+    after = staff_client.get(url, YEAR_2025).content.decode()
+
+    assert '<p class="figure-key mb-0" id="figure-people">27</p>' in while_computed
+    assert '<p class="figure-key mb-0" id="figure-people">37</p>' in after
+    assert (timezone.now() - cache.get(key)["computed_at"]).total_seconds() < 60
+    assert cache.get(f"{key}:computing") is None
+
+
+def test_dashboard_figures_are_kept_per_language(staff_client, programme_2025, settings):
+    settings.IMPACT_CACHE_SECONDS = 300
+    url = reverse("dashboard:index")
+    with translation.override("fr"):
+        french_title = gettext("People accompanied per year")
+
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    french = staff_client.get(url, YEAR_2025).content.decode()
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = staff_client.get(url, YEAR_2025).content.decode()
+
+    assert french_title != "People accompanied per year"
+    assert french_title in french
+    assert "People accompanied per year" in english
+    assert french_title not in english
+
+
+def test_dashboard_after_a_fresh_request_reads_the_new_figures_from_the_cache(
+    staff_client, programme_2025, settings
+):
+    settings.IMPACT_CACHE_SECONDS = 300
+    url = reverse("dashboard:index")
+    staff_client.get(url, YEAR_2025)
+    warm = _count_queries(staff_client, url, YEAR_2025)
+
+    staff_client.get(url, {**YEAR_2025, "fresh": "1"})
+
+    assert _count_queries(staff_client, url, YEAR_2025) == warm  # read from the cache, not computed
+
+
+def test_dashboard_without_figures_cache_offers_no_recomputation(staff_client, programme_2025, settings):
+    settings.IMPACT_CACHE_SECONDS = 0
+
+    html = staff_client.get(reverse("dashboard:index"), YEAR_2025).content.decode()
+
+    assert 'id="figures-computed"' in html
+    assert "fresh=1" not in html
+
+
+def test_dashboard_with_a_nonsense_period_keeps_the_filter_and_its_message(staff_client):
+    params = {"date_from": "2025-12-31", "date_to": "2025-01-01"}
+
+    response = staff_client.get(reverse("dashboard:index"), params)
+
+    html = response.content.decode()
+    assert html.count('name="date_from"') == 1
+    assert gettext("The end of the period must be on or after its start.") in html
 
 
 def test_dashboard_is_for_staff_only(client, coordinator):
