@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from .models import MEDIATORS_GROUP, User
+
+
+@cache
+def _users_with_role() -> QuerySet[User]:
+    """Users, each knowing whether they mediate. Built once: building the subquery costs more than
+    running it (a query set is never evaluated here, only cloned by each `get`)."""
+    mediates = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=MEDIATORS_GROUP)
+    return User._default_manager.annotate(mediates=Exists(mediates))
 
 
 class PortalBackend(ModelBackend):
@@ -14,9 +24,11 @@ class PortalBackend(ModelBackend):
     otherwise cost a second query."""
 
     def get_user(self, user_id):
-        mediates = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=MEDIATORS_GROUP)
-        user = User._default_manager.annotate(mediates=Exists(mediates)).filter(pk=user_id).first()
-        if user is None or not self.user_can_authenticate(user):
+        try:
+            user = _users_with_role().get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        if not self.user_can_authenticate(user):
             return None
         user.is_mediator = user.mediates  # fills User.is_mediator (a cached property) for this request
         return user
