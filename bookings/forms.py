@@ -11,7 +11,11 @@ import datetime as dt
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
+from django.forms.boundfield import BoundField
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from programmes.models import AccessibilityOption, Exhibition, Offer
@@ -25,18 +29,94 @@ phone_validator = RegexValidator(
 )
 
 
+class _OneQueryChoiceIterator(ModelChoiceIterator):
+    """The options in one plain query: the default's `.iterator()` opens a server-side cursor on
+    PostgreSQL (DECLARE, FETCH, CLOSE: three round trips) for what is a handful of rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
 class AccessibilityChoiceField(forms.ModelMultipleChoiceField):
+    iterator = _OneQueryChoiceIterator
+
     def label_from_instance(self, obj: AccessibilityOption) -> str:
         return str(obj)
+
+
+# --- Fast, plain rendering of the booking form ---------------------------------------------------
+# The booking page is shown again to every refused request (session full, already booked): rendering
+# each input through Django's widget templates cost a third of that page. These widgets write the very
+# same markup as django/forms/widgets/input.html, attrs.html and textarea.html, in Python.
+
+
+def _attrs_html(attrs: dict) -> str:
+    # As attrs.html: False leaves the attribute out, True writes its bare name.
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class _DirectInputMixin:
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = format_html('<input type="{}" name="{}"', widget["type"], widget["name"])
+        if widget["value"] is not None:
+            html += format_html(' value="{}"', widget["value"])
+        return mark_safe(html + _attrs_html(widget["attrs"]) + ">")  # noqa: S308 - every part escaped above
+
+
+class TextInput(_DirectInputMixin, forms.TextInput):
+    pass
+
+
+class NumberInput(_DirectInputMixin, forms.NumberInput):
+    pass
+
+
+class Textarea(forms.Textarea):
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = format_html('<textarea name="{}"', widget["name"]) + _attrs_html(widget["attrs"]) + ">\n"
+        if widget["value"]:
+            html += format_html("{}", widget["value"])
+        return mark_safe(html + "</textarea>")  # noqa: S308 - every part escaped above
+
+
+class BootstrapBoundField(BoundField):
+    """A field whose text, number and textarea inputs carry Bootstrap's classes by themselves.
+
+    `form-control`, plus `is-invalid` when the field has errors (Bootstrap shows a field's
+    `.invalid-feedback` only after an `.is-invalid` input). The booking page renders its form with
+    plain markup and `{{ field }}` (crispy forms cost most of the page's time); the classes are
+    merged with those already on the widget, so a crispy rendering of the same form is unchanged.
+    """
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if isinstance(widget, (forms.TextInput, forms.NumberInput, forms.Textarea)):
+            classes = (attrs.get("class") or widget.attrs.get("class", "")).split()
+            wanted = ["form-control", "is-invalid"] if self.errors else ["form-control"]
+            attrs["class"] = " ".join(classes + [name for name in wanted if name not in classes])
+        return attrs
 
 
 class BookingForm(forms.Form):
     """The group and its needs. For relais offers (booked per person) the group fields are left out."""
 
+    bound_field_class = BootstrapBoundField
+
     participants = forms.IntegerField(
         label=_("Number of participants"),
         min_value=1,
         max_value=500,
+        widget=NumberInput,
         help_text=_("The people you accompany, without the accompanying staff."),
     )
     accompanying_staff = forms.IntegerField(
@@ -44,6 +124,7 @@ class BookingForm(forms.Form):
         min_value=0,
         max_value=100,
         initial=0,
+        widget=NumberInput,
         help_text=_("The professionals who come with the group."),
     )
     wheelchair_users = forms.IntegerField(
@@ -51,6 +132,7 @@ class BookingForm(forms.Form):
         min_value=0,
         max_value=100,
         initial=0,
+        widget=NumberInput,
         required=False,
     )
     accessibility_needs = AccessibilityChoiceField(
@@ -62,7 +144,7 @@ class BookingForm(forms.Form):
     )
     accessibility_notes = forms.CharField(
         label=_("Other needs"),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
         help_text=_("Describe needs only, never the names of the people you accompany."),
@@ -70,18 +152,18 @@ class BookingForm(forms.Form):
     contact_name = forms.CharField(
         label=_("Contact person on the day"),
         max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        widget=TextInput(attrs={"autocomplete": "name"}),
     )
     contact_phone = forms.CharField(
         label=_("Their phone number"),
         max_length=30,
         validators=[phone_validator],
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+        widget=TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         help_text=_("A mobile number we can call on the day, for example 06 12 34 56 78."),
     )
     comment = forms.CharField(
         label=_("Comment for the museum"),
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
     )

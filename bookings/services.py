@@ -5,6 +5,13 @@ locks the session row (`SELECT ... FOR NO KEY UPDATE`, which still lets other tr
 bookings pointing at the session), counts the seats from the bookings themselves, then writes.
 The partial unique constraints on `Booking` are the last line against a double submit.
 Emails are rows of the outbox queued in the same transaction; they are sent after commit.
+
+Bookings of one session wait for each other at the lock, so what runs while it is held bounds how
+many bookings a session takes per second: a new booking checks everything it can before the lock
+(the coordinator, the group, the session's dates, an active booking of the structure, and, when the
+caller has just read it, a session already too full), so that most refusals never wait; under the
+lock it only re-reads the session, counts the seats and writes. Granting seats is always decided
+under the lock, from the bookings themselves.
 """
 
 from __future__ import annotations
@@ -19,10 +26,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.services import message_queue
+from notifications.services import message_queue, messages_queue_many
 from partners.enums import TrainingModule
-from partners.models import Structure, User
-from partners.selectors import booking_refusal_reason, has_completed, is_member
+from partners.models import Membership, Structure, User
+from partners.selectors import booking_refusal_reason, has_completed, memberships_of
 from programmes.enums import SessionStatus
 from programmes.models import AccessibilityOption, Exhibition, Offer, Session
 from programmes.services import notify_mediators_of_booking_change
@@ -62,14 +69,23 @@ def _museum_contact() -> dict[str, str]:
     return {"phone": settings.MUSEUM_PHONE, "email": settings.MUSEUM_CONTACT_EMAIL}
 
 
-def _check_coordinator(*, structure: Structure, user: User, need_active: bool = True) -> None:
-    if not is_member(user, structure):
+def _check_coordinator(
+    *,
+    structure: Structure,
+    user: User,
+    need_active: bool = True,
+    memberships: list[Membership] | None = None,
+) -> None:
+    """`memberships`: the user's memberships when at hand (`request_memberships(request)`); else one query."""
+    if memberships is None:
+        memberships = list(memberships_of(user))
+    if not any(m.structure_id == structure.pk and m.user_id == user.pk for m in memberships):
         raise BookingError(
             _("You are not a coordinator of this structure, so you cannot act for it."),
             code="not_coordinator",
         )
     if need_active:
-        reason = booking_refusal_reason(user, structure)
+        reason = booking_refusal_reason(user, structure, memberships=memberships)
         if reason is not None:
             code = "structure_inactive" if not structure.is_active else "cannot_book"
             raise BookingError(reason, code=code)
@@ -170,12 +186,16 @@ def _already_booked_error(existing: Booking | None, *, per_person: bool) -> Book
     )
 
 
-def _lock_session(session_id: int, *, lock: bool = True) -> Session:
-    sessions = Session.objects.select_related("offer")
+def _lock_session(session_id: int, *, lock: bool = True, offer: Offer | None = None) -> Session:
+    """The session read again, its row locked; `offer`: its offer when at hand (not read again)."""
+    sessions = Session.objects.all() if offer is not None else Session.objects.select_related("offer")
     if lock:
         # NO KEY UPDATE: concurrent bookings wait here, yet inserts referencing the row stay possible.
         sessions = sessions.select_for_update(no_key=True, of=("self",))
-    return sessions.get(pk=session_id)
+    session = sessions.get(pk=session_id)
+    if offer is not None and offer.pk == session.offer_id:
+        session.offer = offer
+    return session
 
 
 def _seats_left(session: Session) -> int:
@@ -212,12 +232,17 @@ def _recipients(booking: Booking) -> list[User]:
     """Who hears about a booking: the relais attending, else whoever booked, else every coordinator."""
     if booking.attendee_id:
         return [booking.attendee]
-    if booking.booked_by_id and is_member(booking.booked_by, booking.structure):
-        return [booking.booked_by]
-    return [m.user for m in booking.structure.memberships.select_related("user")]
+    coordinators = [m.user for m in booking.structure.memberships.select_related("user")]
+    booker = [user for user in coordinators if user.pk == booking.booked_by_id]
+    return booker or coordinators
 
 
 def _booking_context(booking: Booking, language: str) -> dict:
+    return {**_booking_facts(booking, language), **_booking_links(booking.pk)}
+
+
+def _booking_facts(booking: Booking, language: str) -> dict:
+    """What an email says of a booking, but its id and links (so that it can be written before the insert)."""
     session = booking.session
     with translation.override(language):
         when = formats.date_format(timezone.localtime(session.start), "DATETIME_FORMAT")
@@ -227,7 +252,6 @@ def _booking_context(booking: Booking, language: str) -> dict:
             else ""
         )
     return {
-        "booking_id": booking.pk,
         "offer_title": session.offer.title,
         "session_when": when,
         "place": session.place,
@@ -236,8 +260,6 @@ def _booking_context(booking: Booking, language: str) -> dict:
         "accompanying_staff": booking.accompanying_staff,
         "per_person": session.offer.is_per_person,
         "structure_name": booking.structure.name,
-        "booking_url": settings.SITE_URL + reverse("bookings:detail", args=[booking.pk]),
-        "confirm_url": settings.SITE_URL + reverse("bookings:waitlist_confirm", args=[booking.pk]),
         "offer_expires": expires,
         "museum_address": settings.MUSEUM_ADDRESS,
         "museum_phone": settings.MUSEUM_PHONE,
@@ -245,16 +267,43 @@ def _booking_context(booking: Booking, language: str) -> dict:
     }
 
 
-def _notify(booking: Booking, *, template: str, key: str) -> None:
-    for user in _recipients(booking):
-        message_queue(
-            template=template,
-            to=user.email,
-            language=user.language,
-            booking_id=booking.pk,
-            dedupe_key=f"{template}:booking-{booking.pk}:user-{user.pk}{key}",
-            context={**_booking_context(booking, user.language), "first_name": user.first_name},
+def _booking_links(booking_id: int) -> dict:
+    return {
+        "booking_id": booking_id,
+        "booking_url": settings.SITE_URL + reverse("bookings:detail", args=[booking_id]),
+        "confirm_url": settings.SITE_URL + reverse("bookings:waitlist_confirm", args=[booking_id]),
+    }
+
+
+def _notify(
+    booking: Booking,
+    *,
+    template: str,
+    key: str,
+    recipients: list[User] | None = None,
+    facts: dict[str, dict] | None = None,
+) -> None:
+    """Queue the email of `template` to each recipient (`_recipients(booking)` unless given), once.
+
+    `facts`: `_booking_facts` by language, when written beforehand (a new booking: before the lock).
+    """
+    facts = {} if facts is None else facts
+    links = _booking_links(booking.pk)
+    messages = []
+    for user in _recipients(booking) if recipients is None else recipients:
+        if user.language not in facts:
+            facts[user.language] = _booking_facts(booking, user.language)
+        messages.append(
+            {
+                "template": template,
+                "to": user.email,
+                "language": user.language,
+                "booking_id": booking.pk,
+                "dedupe_key": f"{template}:booking-{booking.pk}:user-{user.pk}{key}",
+                "context": {**facts[user.language], **links, "first_name": user.first_name},
+            }
         )
+    messages_queue_many(messages=messages)
 
 
 def _stamp() -> str:
@@ -277,10 +326,17 @@ def booking_create(
     contact_name: str,
     contact_phone: str,
     comment: str = "",
+    memberships: list[Membership] | None = None,
+    seats_left_seen: int | None = None,
     _lock: bool = True,
 ) -> Booking:
     """Book seats of a session for a structure's group (or, for relais offers, for the user).
 
+    `memberships`: the user's memberships when at hand (`request_memberships(request)`), saves a
+    query. `seats_left_seen`: the seats left as the caller has just read them, without the lock
+    (the booking page's own query); a group that does not fit in them is refused at once, without
+    waiting for the lock: refusing on a committed read is safe, granting never is (the seats are
+    counted again under the lock).
     `_lock=False` exists only for the test that shows the race the lock prevents.
     """
     return _booking_insert(
@@ -296,6 +352,8 @@ def booking_create(
         contact_name=contact_name,
         contact_phone=contact_phone,
         comment=comment,
+        memberships=memberships,
+        seats_left_seen=seats_left_seen,
         lock=_lock,
     )
 
@@ -313,8 +371,12 @@ def waitlist_join(
     contact_name: str,
     contact_phone: str,
     comment: str = "",
+    memberships: list[Membership] | None = None,
 ) -> Booking:
-    """Put a group on the waiting list of a session that has not enough seats left for it."""
+    """Put a group on the waiting list of a session that has not enough seats left for it.
+
+    `memberships`: the user's memberships when at hand (`request_memberships(request)`), saves a query.
+    """
     return _booking_insert(
         status=BookingStatus.WAITLISTED,
         session=session,
@@ -328,6 +390,8 @@ def waitlist_join(
         contact_name=contact_name,
         contact_phone=contact_phone,
         comment=comment,
+        memberships=memberships,
+        seats_left_seen=None,
         lock=True,
     )
 
@@ -346,9 +410,12 @@ def _booking_insert(
     contact_name: str,
     contact_phone: str,
     comment: str,
+    memberships: list[Membership] | None,
+    seats_left_seen: int | None,
     lock: bool,
 ) -> Booking:
-    _check_coordinator(structure=structure, user=user)
+    # Before the lock: every refusal that a plain read can decide (refusing early is always safe).
+    _check_coordinator(structure=structure, user=user, memberships=memberships)
     offer = session.offer
     per_person = offer.is_per_person
     _check_group(
@@ -358,15 +425,39 @@ def _booking_insert(
         accompanying_staff=accompanying_staff,
         wheelchair_users=wheelchair_users,
     )
+    _check_session_open(session, timezone.now())
+    existing = selectors.active_booking_of(session=session, structure=structure, user=user)
+    if existing is not None:
+        raise _already_booked_error(existing, per_person=per_person)
     seats = participants + accompanying_staff
+    if status == BookingStatus.CONFIRMED and seats_left_seen is not None and seats > seats_left_seen:
+        raise _no_seats_error(seats_left_seen)
     needs = list(accessibility_needs)
+    booking = Booking(
+        session=session,
+        structure=structure,
+        booked_by=user,
+        attendee=user if per_person else None,
+        status=status,
+        participants=participants,
+        accompanying_staff=accompanying_staff,
+        wheelchair_users=wheelchair_users,
+        accessibility_notes=accessibility_notes.strip(),
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        comment=comment.strip(),
+    )
+    # The user is a coordinator of the structure (checked above): the email goes to them, and
+    # says what it says of the booking as written here (its id and links are added once inserted).
+    template = "booking_confirmed" if status == BookingStatus.CONFIRMED else "waitlist_joined"
+    facts = {user.language: _booking_facts(booking, user.language)}
     try:
         with transaction.atomic():
-            locked = _lock_session(session.pk, lock=lock)
+            # Under the lock, only what must be: the session as it is now, the seats, the writes.
+            # A second active booking of the structure, checked above without the lock, is stopped
+            # by the partial unique constraints (see the IntegrityError below).
+            locked = _lock_session(session.pk, lock=lock, offer=offer)
             _check_session_open(locked, timezone.now())
-            existing = selectors.active_booking_of(session=locked, structure=structure, user=user)
-            if existing is not None:
-                raise _already_booked_error(existing, per_person=per_person)
             left = _seats_left(locked)
             if status == BookingStatus.CONFIRMED and seats > left:
                 raise _no_seats_error(left)
@@ -383,31 +474,19 @@ def _booking_insert(
                         code="larger_than_session",
                         field="participants",
                     )
-            booking = Booking.objects.create(
-                session=locked,
-                structure=structure,
-                booked_by=user,
-                attendee=user if per_person else None,
-                status=status,
-                participants=participants,
-                accompanying_staff=accompanying_staff,
-                wheelchair_users=wheelchair_users,
-                accessibility_notes=accessibility_notes.strip(),
-                contact_name=contact_name.strip(),
-                contact_phone=contact_phone.strip(),
-                comment=comment.strip(),
-            )
+            booking.session = locked
+            booking.save(force_insert=True)
             if needs:
                 booking.accessibility_needs.set(needs)
-            template = "booking_confirmed" if status == BookingStatus.CONFIRMED else "waitlist_joined"
-            _notify(booking, template=template, key="")
+            _notify(booking, template=template, key="", recipients=[user], facts=facts)
             if status == BookingStatus.CONFIRMED:
                 # A group joining the waiting list changes nothing for the mediators of the day.
                 notify_mediators_of_booking_change(booking=booking)
     except IntegrityError as exc:
         # Two submits of the same form that both passed the check: the database kept one.
         if _is_integrity_of_active_booking(exc):
-            raise _already_booked_error(None, per_person=per_person) from exc
+            existing = selectors.active_booking_of(session=session, structure=structure, user=user)
+            raise _already_booked_error(existing, per_person=per_person) from exc
         raise
     return booking
 

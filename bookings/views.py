@@ -17,8 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from louvrelens_social.pagecache import content_version
 from partners.enums import TrainingModule
-from partners.selectors import booking_refusal_reason, current_structure, has_completed
+from partners.selectors import booking_refusal_reason, current_structure, has_completed, request_memberships
 from programmes.calendar import booking_ics
 from programmes.enums import SessionStatus
 from programmes.models import Session
@@ -31,6 +32,7 @@ from .models import Booking
 from .services import BookingError
 
 ARRIVAL_MINUTES_BEFORE = 15
+MY_BOOKINGS_CACHE_SECONDS = 300
 
 
 def _booking_or_404(request: HttpRequest, pk: int) -> Booking:
@@ -46,29 +48,35 @@ def _attach_error(form, exc: BookingError) -> None:
 @require_safe
 def booking_list(request: HttpRequest) -> HttpResponse:
     structure = current_structure(request)
-    bookings = (
-        selectors.structure_bookings(
-            structure, past_page=request.GET.get("passees"), cancelled_page=request.GET.get("annulees")
+    context = {"structure": structure}
+    if structure:
+        context.update(
+            selectors.structure_bookings(
+                structure, past_page=request.GET.get("passees"), cancelled_page=request.GET.get("annulees")
+            )
         )
-        if structure
-        else {}
-    )
-    return render(request, "bookings/list.html", {"structure": structure, **bookings})
+        # The list is kept rendered until the next write (bookings/list.html): its queries run only
+        # when it is rendered again.
+        context.update(version=content_version(), cache_seconds=MY_BOOKINGS_CACHE_SECONDS)
+    return render(request, "bookings/list.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_create(request: HttpRequest, session_id: int) -> HttpResponse:
+    # Every refused booking sees this page again (a full session, a structure that has booked):
+    # queries and rendering are kept few; the service refuses without its lock what this read shows.
     session = get_object_or_404(
         selectors.annotate_seats_taken(Session.objects.filter(offer__is_published=True)).select_related(
-            "offer__exhibition"
+            "offer"
         ),
         pk=session_id,
     )
     offer = session.offer
     user = request.user
+    memberships = request_memberships(request)
     structure = current_structure(request)
-    refusal = booking_refusal_reason(user, structure)
+    refusal = booking_refusal_reason(user, structure, memberships=memberships)
     abc_missing = offer.requires_abc_training and not has_completed(user, TrainingModule.ABC)
     now = timezone.now()
     closed = (
@@ -86,20 +94,32 @@ def booking_create(request: HttpRequest, session_id: int) -> HttpResponse:
     if refusal or abc_missing or closed:
         return render(request, "bookings/create.html", context)
 
-    existing = selectors.active_booking_of(session=session, structure=structure, user=user)
-    if existing is not None and request.method != "POST":
-        # Say it before the form is filled in; a POST still goes to the service, which refuses it.
-        context["existing"] = existing
-        return render(request, "bookings/create.html", context)
+    if request.method != "POST":
+        # Say it before the form is filled in; on a POST, the service looks for it and refuses.
+        existing = selectors.active_booking_of(session=session, structure=structure, user=user)
+        if existing is not None:
+            context["existing"] = existing
+            return render(request, "bookings/create.html", context)
 
     initial = {"contact_name": user.get_full_name(), "contact_phone": user.phone}
     form = BookingForm(request.POST or None, offer=offer, initial=initial)
     offer_waitlist = session.seats_left <= 0
     if request.method == "POST" and form.is_valid():
-        wants_waitlist = request.POST.get("action") == "waitlist"
-        service = services.waitlist_join if wants_waitlist else services.booking_create
+        # The services read the user's memberships from the database (not the request's, which may
+        # come from the cache): whether they may book is decided on the database alone.
         try:
-            booking = service(session=session, structure=structure, user=user, **form.group())
+            if request.POST.get("action") == "waitlist":
+                booking = services.waitlist_join(
+                    session=session, structure=structure, user=user, **form.group()
+                )
+            else:
+                booking = services.booking_create(
+                    session=session,
+                    structure=structure,
+                    user=user,
+                    seats_left_seen=session.seats_left,
+                    **form.group(),
+                )
         except BookingError as exc:
             _attach_error(form, exc)
             offer_waitlist = offer_waitlist or exc.code == "no_seats"
@@ -165,6 +185,8 @@ def booking_change(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("bookings:detail", pk=booking.pk)
     form = BookingForm(request.POST or None, offer=offer, initial=BookingForm.initial_from(booking))
     if request.method == "POST" and form.is_valid():
+        # The services read the user's memberships from the database (not the request's, which may
+        # come from the cache): whether they may book is decided on the database alone.
         try:
             services.booking_change(booking=booking, user=request.user, **form.group())
         except BookingError as exc:

@@ -462,3 +462,22 @@ def test_booking_cancel_refused_to_a_coordinator_of_another_structure(booking):
         services.booking_cancel(booking=booking, user=UserFactory())
 
     assert exc_info.value.code == "not_coordinator"
+
+
+def test_booking_cancel_email_goes_to_whoever_booked_while_they_are_a_coordinator(booking, structure):
+    colleague = MembershipFactory(structure=structure).user
+
+    services.booking_cancel(booking=booking, user=colleague)
+
+    recipients = OutboxMessage.objects.filter(template="booking_cancelled").values_list("to", flat=True)
+    assert list(recipients) == [booking.booked_by.email]
+
+
+def test_booking_cancel_email_goes_to_every_coordinator_once_the_booker_has_left(booking, structure):
+    colleagues = [MembershipFactory(structure=structure).user for _ in range(2)]
+    booking.booked_by.memberships.filter(structure=structure).delete()
+
+    services.booking_cancel(booking=booking, user=colleagues[0])
+
+    recipients = OutboxMessage.objects.filter(template="booking_cancelled").values_list("to", flat=True)
+    assert sorted(recipients) == sorted(user.email for user in colleagues)

@@ -124,3 +124,30 @@ def test_double_submit_racing_past_the_check_books_once(last_seats_session, monk
 
     assert sorted(outcomes) == ["already_booked", "ok"]
     assert Booking.objects.filter(session=last_seats_session, structure=first.structure).count() == 1
+
+
+def test_double_submit_racing_past_the_check_with_the_lock_books_once_and_says_why(
+    last_seats_session, monkeypatch
+):
+    """Both submits pass the check made before the lock; the lock serialises them, the constraint keeps
+    one, and the second hears the same message as if it had come later."""
+    first = MembershipFactory()
+    twin = MembershipFactory.build(structure=first.structure, user=first.user)
+    checked = threading.Barrier(2, timeout=30)
+    waited: set[int] = set()
+    real = selectors.active_booking_of
+
+    def checked_then_wait(**kwargs):
+        found = real(**kwargs)
+        if threading.get_ident() not in waited:  # only the check before the lock, once per thread
+            waited.add(threading.get_ident())
+            checked.wait()
+        return found
+
+    monkeypatch.setattr(selectors, "active_booking_of", checked_then_wait)
+
+    outcomes = race(last_seats_session.pk, [first, twin], lock=True)
+
+    assert sorted(outcomes) == ["already_booked", "ok"]
+    assert Booking.objects.filter(session=last_seats_session, structure=first.structure).count() == 1
+    assert selectors.seats_taken(session_id=last_seats_session.pk) == 25

@@ -1,0 +1,225 @@
+"""The booking POST stays cheap: few queries, a short critical section, refusals without the lock.
+
+Under load, 32 clients post the booking form to one session; bookings of a session wait for each
+other at the session's row lock, and once the session is full every request is refused. So: the
+queries of the POST are counted (success and refusal), what runs while the lock is held is listed,
+a session already full by a plain read is refused without taking the lock, and a stale read can
+refuse but never grant.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.translation import gettext
+
+from bookings import selectors, services
+from bookings.enums import BookingStatus
+from bookings.models import Booking
+from bookings.services import BookingError
+from notifications.models import OutboxMessage
+from partners.selectors import memberships_of
+from tests.factories import BookingFactory, MembershipFactory, SessionFactory
+
+from .conftest import group
+
+pytestmark = pytest.mark.django_db
+
+LOCK = "FOR NO KEY UPDATE"
+FULL = "This session is full. You can join its waiting list: we will email you if seats free up."
+ALREADY_BOOKED = (
+    "Your structure has already booked this session. To change the number of people, change "
+    "that booking instead of making a new one."
+)
+# Every page of a logged-in user reads the user, their session and their structures (the last two
+# from the cache when it has them): those are the same on every page, and are left out of the exact
+# lists below; `post` checks that there are at most one of each.
+REQUEST_TABLES = ('FROM "django_session"', 'FROM "partners_user"', 'FROM "partners_membership"')
+
+
+def booking_queries(captured) -> list[str]:
+    """The statements of the booking page itself, each reduced to what it does and on what table."""
+    names = []
+    for query in captured:
+        sql = query["sql"]
+        if any(table in sql for table in REQUEST_TABLES):
+            continue
+        if sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")):
+            names.append(sql.split(' "')[0])  # the test's transaction makes the service's a savepoint
+            continue
+        verb = sql.split()[0]
+        table = sql.split(" INTO " if verb == "INSERT" else " FROM ")[1].split()[0].strip('"')
+        names.append(f"{verb} {table}{' (lock)' if LOCK in sql else ''}")
+    return names
+
+
+@pytest.fixture
+def logged_in(client, coordinator):
+    client.force_login(coordinator)
+    return client
+
+
+@pytest.fixture
+def full_session(offer):
+    session = SessionFactory(offer=offer, capacity=10, place="Salle pleine")
+    BookingFactory(session=session, participants=8, accompanying_staff=2)
+    return session
+
+
+def post(client, session, **overrides):
+    """POST the form; the page's own statements (and at most the two reads of the auth layer)."""
+    url = reverse("bookings:create", args=[session.pk])
+    client.get(url)  # the session and the user are read once, as on a real second request
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url, {**group(**overrides), "action": "book"})
+    queries = booking_queries(captured.captured_queries)
+    for table in REQUEST_TABLES:
+        assert sum(table in query["sql"] for query in captured.captured_queries) <= 1, table
+    return response, queries
+
+
+# --- Queries -------------------------------------------------------------------------------------
+
+
+def test_post_booking_success_queries(logged_in, session):
+    response, queries = post(logged_in, session)
+
+    assert response.status_code == 302
+    assert queries == [
+        "SELECT programmes_session",  # the session, its offer and the seats left (one read)
+        "SELECT bookings_booking",  # an active booking of the structure, before the lock
+        "SAVEPOINT",
+        "SELECT programmes_session (lock)",
+        "SELECT bookings_booking",  # the seats taken, counted under the lock
+        "INSERT bookings_booking",
+        "INSERT bookings_historicalbooking",
+        "SELECT notifications_outboxmessage",  # the confirmation email, queued once
+        "INSERT notifications_outboxmessage",
+        "RELEASE SAVEPOINT",
+    ]
+
+
+def test_post_refusal_of_a_full_session_queries_and_takes_no_lock(logged_in, full_session):
+    response, queries = post(logged_in, full_session)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["participants"] == [gettext(FULL)]
+    assert response.context["offer_waitlist"] is True
+    assert queries == [
+        "SELECT programmes_session",
+        "SELECT bookings_booking",  # an active booking of the structure: its message comes first
+        "SELECT programmes_accessibilityoption",  # the form's checkboxes
+    ]
+
+
+def test_post_refusal_of_a_structure_that_has_booked_queries_and_takes_no_lock(logged_in, session, structure):
+    BookingFactory(session=session, structure=structure)
+
+    response, queries = post(logged_in, session)
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [gettext(ALREADY_BOOKED)]
+    assert queries == [
+        "SELECT programmes_session",
+        "SELECT bookings_booking",
+        "SELECT programmes_accessibilityoption",
+    ]
+
+
+# --- The critical section ------------------------------------------------------------------------
+
+
+def test_post_booking_holds_the_lock_for_the_count_and_the_writes_only(session, structure, coordinator):
+    with CaptureQueriesContext(connection) as captured:
+        services.booking_create(session=session, structure=structure, user=coordinator, **group())
+
+    statements = [query["sql"] for query in captured.captured_queries]
+    locked_at = next(i for i, sql in enumerate(statements) if LOCK in sql)
+    savepoint = statements[locked_at - 1].split()[1]
+    released_at = statements.index(f"RELEASE SAVEPOINT {savepoint}")
+    assert booking_queries(captured.captured_queries[locked_at + 1 : released_at]) == [
+        "SELECT bookings_booking",
+        "INSERT bookings_booking",
+        "INSERT bookings_historicalbooking",
+        "SELECT notifications_outboxmessage",
+        "INSERT notifications_outboxmessage",
+    ]
+
+
+def test_post_seen_full_session_is_refused_before_the_lock_with_the_same_message(
+    full_session, structure, coordinator
+):
+    with pytest.raises(BookingError) as under_lock:
+        services.booking_create(session=full_session, structure=structure, user=coordinator, **group())
+    with CaptureQueriesContext(connection) as captured, pytest.raises(BookingError) as seen:
+        services.booking_create(
+            session=full_session, structure=structure, user=coordinator, seats_left_seen=0, **group()
+        )
+
+    assert not [query for query in captured.captured_queries if LOCK in query["sql"]]
+    assert (seen.value.code, seen.value.field, seen.value.message) == (
+        under_lock.value.code,
+        under_lock.value.field,
+        under_lock.value.message,
+    )
+
+
+def test_post_seats_seen_too_few_refuse_with_the_seats_seen(session, structure, coordinator):
+    with pytest.raises(BookingError) as refused:
+        services.booking_create(
+            session=session, structure=structure, user=coordinator, seats_left_seen=6, **group()
+        )
+
+    assert refused.value.code == "no_seats"
+    assert refused.value.message == gettext(
+        "Only %(left)d seats are left in this session (participants and accompanying staff together). "
+        "Make the group smaller, or join the waiting list."
+    ) % {"left": 6}
+    assert not Booking.objects.filter(session=session).exists()
+
+
+def test_post_seats_seen_stale_never_grant_seats(full_session, structure, coordinator):
+    """The caller saw room (its read is older than the last booking): the count under the lock decides."""
+    with pytest.raises(BookingError) as refused:
+        services.booking_create(
+            session=full_session, structure=structure, user=coordinator, seats_left_seen=500, **group()
+        )
+
+    assert refused.value.code == "no_seats"
+    assert selectors.seats_taken(session_id=full_session.pk) == full_session.capacity
+    assert Booking.objects.filter(session=full_session).count() == 1
+
+
+def test_post_memberships_at_hand_replace_the_query_and_still_decide(session, structure, coordinator):
+    outsider = MembershipFactory()
+    mine = list(memberships_of(coordinator))
+
+    with CaptureQueriesContext(connection) as captured:
+        booking = services.booking_create(
+            session=session, structure=structure, user=coordinator, memberships=mine, **group()
+        )
+    with pytest.raises(BookingError) as refused:
+        services.booking_create(
+            session=session,
+            structure=outsider.structure,
+            user=coordinator,
+            memberships=mine,
+            **group(),
+        )
+
+    assert booking.status == BookingStatus.CONFIRMED
+    assert not [query for query in captured.captured_queries if "partners_membership" in query["sql"]]
+    assert refused.value.code == "not_coordinator"
+
+
+def test_post_booking_email_is_queued_once_with_the_booking_links(session, structure, coordinator):
+    booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+
+    message = OutboxMessage.objects.get(booking=booking)
+    assert message.dedupe_key == f"booking_confirmed:booking-{booking.pk}:user-{coordinator.pk}"
+    assert message.context["booking_id"] == booking.pk
+    assert message.context["booking_url"].endswith(reverse("bookings:detail", args=[booking.pk]))
+    assert message.context["offer_title"] == session.offer.title
+    assert (message.context["participants"], message.context["first_name"]) == (8, coordinator.first_name)
