@@ -10,9 +10,14 @@ rendered later in the same request or test sees it) and once more after the tran
 dropped too). Time alone also changes pages (a booking deadline passes), so every entry also has a
 time limit: settings.PUBLIC_PAGE_CACHE_SECONDS.
 
-Only what is the same for every visitor is cached: the pages anyone can see, asked for by a visitor
-who is not logged in and has no message waiting, and only when the page used no CSRF token. The
-booking decision never reads this cache: it counts the bookings under the session's row lock
+Two kinds of pages are kept:
+- public pages (`public_page`): the pages anyone can see, for visitors who are not logged in and have
+  no message waiting, and only when the page used no CSRF token: one copy per address and language;
+- personal pages (`personal_page`): a logged-in user's own pages (their bookings, their week, the
+  dashboard), one copy per user, session and address, after the view's access checks. Their forms'
+  CSRF token is left out of the kept copy and put back, the visitor's own, each time it is served.
+
+The booking decision never reads this cache: it counts the bookings under the session's row lock
 (bookings/services.py).
 """
 
@@ -29,11 +34,16 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
 VERSION_KEY = "portal:content-version"
 PAGE_KEY_PREFIX = "portal:page"
+PERSONAL_KEY_PREFIX = "portal:personal"
+# Stands for the visitor's CSRF token in a kept personal page (see csrf_placeholder below).
+CSRF_PLACEHOLDER = "csrf-token-of-this-visitor"
+_CSRF_PLACEHOLDER_ATTRIBUTE = "_pagecache_csrf_placeholder"
 # A query string longer than this is rendered but not kept (no one types it; a crawler may).
 MAX_CACHED_QUERY = 200
 
@@ -177,6 +187,95 @@ def public_page(variant: Callable[[HttpRequest], str] | None = None):
                     response["X-Page-Cache"] = "miss"
             # Browsers and shared proxies must ask again: the seats left change with every booking.
             patch_cache_control(response, no_cache=True)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+# ---------------------------------------------------------------------------------------------
+# Personal pages of a logged-in user
+# ---------------------------------------------------------------------------------------------
+
+
+def csrf_placeholder(request: HttpRequest) -> dict:
+    """Context processor: while a personal page is rendered to be kept, its forms get a placeholder
+    instead of a CSRF token (the visitor's own token replaces it each time the page is served)."""
+    if getattr(request, _CSRF_PLACEHOLDER_ATTRIBUTE, False):
+        return {"csrf_token": CSRF_PLACEHOLDER}
+    return {}
+
+
+def _personal_key(request: HttpRequest) -> str:
+    user = request.user
+    # Everything of the user and of their session the page may show or depend on: the role, the
+    # name in the menu, the email banner, the structure chosen in the session, the address.
+    session = sorted((key, repr(value)) for key, value in request.session.items())
+    who = repr(
+        (
+            user.pk,
+            user.get_full_name(),
+            user.email,
+            user.email_verified,
+            user.is_staff,
+            getattr(user, "is_mediator", False),
+            session,
+            request.get_full_path(),
+        )
+    )
+    digest = hashlib.blake2b(who.encode(), digest_size=16).hexdigest()
+    return f"{PERSONAL_KEY_PREFIX}:{user.pk}:{get_language()}:{digest}"
+
+
+def personal_page(check: Callable[[HttpRequest], None] | None = None):
+    """Keep a logged-in user's page rendered until the next write (or PERSONAL_PAGE_CACHE_SECONDS).
+
+    Goes under the access decorators (login_required, staff_required...); `check(request)` runs the
+    view's own access checks before the cache is read, on every request. A page with a message to
+    show is rendered, never kept.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            seconds = settings.PERSONAL_PAGE_CACHE_SECONDS
+            if check is not None:
+                check(request)
+            if (
+                seconds <= 0
+                or request.method not in {"GET", "HEAD"}
+                or not request.user.is_authenticated
+                or len(request.META.get("QUERY_STRING", "")) > MAX_CACHED_QUERY
+                or len(messages.get_messages(request))
+            ):
+                return view(request, *args, **kwargs)
+            key = _personal_key(request)
+            version, entry = versioned_get(key)
+            if entry is not None:
+                content_type, content = entry
+                response = HttpResponse(content, content_type=content_type)
+                response["X-Page-Cache"] = "hit"
+            else:
+                setattr(request, _CSRF_PLACEHOLDER_ATTRIBUTE, True)
+                try:
+                    response = view(request, *args, **kwargs)
+                    if hasattr(response, "render") and callable(response.render):
+                        response = response.render()
+                finally:
+                    setattr(request, _CSRF_PLACEHOLDER_ATTRIBUTE, False)
+                if response.streaming:
+                    return response
+                if (
+                    response.status_code == 200
+                    and not response.cookies
+                    and not len(messages.get_messages(request))
+                ):
+                    versioned_set(key, version, (response["Content-Type"], response.content), seconds)
+                    response["X-Page-Cache"] = "miss"
+            token = get_token(request).encode()
+            response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), token)
+            patch_cache_control(response, private=True, no_cache=True)
             return response
 
         return wrapper

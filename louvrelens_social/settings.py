@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "louvrelens_social.context_processors.portal",
+                "louvrelens_social.pagecache.csrf_placeholder",
             ],
         },
     }
@@ -333,6 +334,10 @@ else:
 # rendered again after every write to offers, sessions or bookings; this bounds what time alone
 # changes (a booking deadline passing). 0 turns the page cache off.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
+# A logged-in user's own pages (their bookings, their week, the dashboard) are kept too, per user and
+# session, until the next write or this many seconds (what time alone changes: today, "figures
+# computed at"). 0 turns it off.
+PERSONAL_PAGE_CACHE_SECONDS = env_int("PERSONAL_PAGE_CACHE_SECONDS", 60)
 # Figures summed over years of attendance, kept for display (0: computed on every request).
 # The booking decision never reads a cache.
 HOME_FIGURES_CACHE_SECONDS = env_int("HOME_FIGURES_CACHE_SECONDS", 300)

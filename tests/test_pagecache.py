@@ -3,6 +3,8 @@ cache (Redis in `make test`), and made stale by every write that changes what th
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.messages import constants, get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -10,6 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from louvrelens_social import pagecache
 from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory
@@ -21,6 +24,15 @@ CATALOGUE = "programmes:catalogue"
 
 def seats_left(response) -> list[int]:
     return [s.seats_left for g in response.context["groups"] for o in g["offers"] for s in o.upcoming]
+
+
+def _message_cookie(rf, text: str) -> str:
+    """The cookie in which Django keeps a message for the visitor's next page."""
+    storage = CookieStorage(rf.get("/"))
+    storage.add(constants.SUCCESS, text)
+    response = HttpResponse()
+    storage.update(response)
+    return response.cookies["messages"].value
 
 
 def test_the_cache_of_the_test_run_is_redis():
@@ -125,12 +137,7 @@ def test_the_easy_to_read_choice_has_its_own_cached_page(client):
 
 def test_a_waiting_message_is_shown_by_a_fresh_page_and_never_cached(client, rf):
     client.get(reverse("home"))  # cached
-    request = rf.get("/")
-    storage = CookieStorage(request)
-    storage.add(constants.SUCCESS, "Vous êtes déconnecté(e).")
-    response = HttpResponse()
-    storage.update(response)
-    client.cookies["messages"] = response.cookies["messages"].value
+    client.cookies["messages"] = _message_cookie(rf, "Vous êtes déconnecté(e).")
 
     with_message = client.get(reverse("home"))
     after = client.get(reverse("home"))
@@ -249,3 +256,112 @@ def test_a_visitor_with_a_malformed_csrf_cookie_is_served_the_shared_page(client
 
     assert response["X-Page-Cache"] == "hit"
     assert len(response.cookies["csrftoken"].value) == 32
+
+
+# ---------------------------------------------------------------------------------------------
+# Personal pages
+# ---------------------------------------------------------------------------------------------
+
+
+def _booked(structure, title: str):
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
+    return BookingFactory(
+        structure=structure,
+        session=SessionFactory(offer=OfferFactory(title=title), start=start),
+    )
+
+
+def test_my_bookings_is_kept_for_its_user_and_its_forms_get_their_own_csrf_token(django_assert_num_queries):
+    from django.test import Client
+
+    membership = MembershipFactory(structure__name="Centre social Vent d'Est")
+    _booked(membership.structure, "Atelier argile")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(membership.user)
+    first = client.get(reverse("bookings:list"))
+
+    with django_assert_num_queries(1):  # the user of the request; the page from the cache
+        second = client.get(reverse("bookings:list"))
+
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    html = second.content.decode()
+    assert "Atelier argile" in html
+    assert pagecache.CSRF_PLACEHOLDER not in html
+    assert "private" in second["Cache-Control"]
+    token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    logout = client.post(reverse("partners:logout"), {"csrfmiddlewaretoken": token})
+    assert logout.status_code == 302  # the token of the kept page is accepted
+
+
+def test_a_kept_personal_page_is_never_shown_to_someone_else(client):
+    first = MembershipFactory(structure__name="Centre social Vent d'Est")
+    second = MembershipFactory(structure__name="Mission locale de Liévin")
+    _booked(first.structure, "Atelier argile")
+    client.force_login(first.user)
+    client.get(reverse("bookings:list"))
+    client.get(reverse("bookings:list"))
+
+    client.force_login(second.user)
+    response = client.get(reverse("bookings:list"))
+
+    html = response.content.decode()
+    assert response["X-Page-Cache"] == "miss"
+    assert "Mission locale de Liévin" in html
+    assert "Atelier argile" not in html and "Vent d'Est" not in html
+
+
+def test_a_new_booking_shows_on_the_next_visit_of_my_bookings(client):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    client.get(reverse("bookings:list"))
+    assert client.get(reverse("bookings:list"))["X-Page-Cache"] == "hit"
+
+    _booked(membership.structure, "Visite en langue des signes")
+    response = client.get(reverse("bookings:list"))
+
+    assert response["X-Page-Cache"] == "miss"
+    assert "Visite en langue des signes" in response.content.decode()
+
+
+def test_a_personal_page_with_a_message_is_rendered_and_not_kept(client, rf):
+    membership = MembershipFactory()
+    client.force_login(membership.user)
+    client.get(reverse("bookings:list"))  # kept
+    client.cookies["messages"] = _message_cookie(rf, "Votre réservation est annulée.")
+
+    shown = client.get(reverse("bookings:list"))
+    after = client.get(reverse("bookings:list"))
+
+    assert "X-Page-Cache" not in shown
+    assert "Votre réservation est annulée." in shown.content.decode()
+    assert after["X-Page-Cache"] == "hit"
+    assert "Votre réservation est annulée." not in after.content.decode()
+
+
+def test_another_structure_chosen_in_the_session_gets_its_own_page(client):
+    first = MembershipFactory(structure__name="Centre social Vent d'Est")
+    second = MembershipFactory(user=first.user, structure__name="Mission locale de Liévin")
+    _booked(second.structure, "Atelier argile")
+    client.force_login(first.user)
+    client.get(reverse("bookings:list"))
+
+    client.post(reverse("partners:structure_switch"), {"structure": second.structure.pk})
+    response = client.get(reverse("bookings:list"))
+
+    assert "Atelier argile" in response.content.decode()
+
+
+def test_the_access_check_runs_before_a_kept_week_is_served(client):
+    from django.contrib.auth.models import Group
+
+    from tests.mediators.conftest import make_mediator
+
+    mediator = make_mediator(first_name="Lou", last_name="Médiatrice")
+    client.force_login(mediator)
+    client.get(reverse("planning:index"))
+    assert client.get(reverse("planning:index"))["X-Page-Cache"] == "hit"
+
+    mediator.groups.remove(Group.objects.get(name="Mediators"))
+
+    assert client.get(reverse("planning:index")).status_code == 404

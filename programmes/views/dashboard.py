@@ -31,7 +31,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from bookings import exports
 from bookings.privacy import structure_erase, structure_export
 from bookings.services import BookingError
-from louvrelens_social.pagecache import content_version
+from louvrelens_social.pagecache import content_version, personal_page
 from partners.models import Structure
 
 from .. import impact
@@ -414,6 +414,7 @@ def _read_worklist() -> dict:
 
 @require_safe
 @staff_required
+@personal_page()
 def index(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     if request.GET.get("fresh") == "1" and not form.errors:

@@ -37,7 +37,7 @@ from bookings.attendance import (
 from bookings.enums import SEATED_STATUSES, BookingStatus
 from bookings.models import AttendanceChange, Booking
 from bookings.selectors import DateWords, url_maker
-from louvrelens_social.pagecache import content_version
+from louvrelens_social.pagecache import content_version, personal_page
 from partners.models import MEDIATORS_GROUP, Structure, User
 
 from .. import calendar as ical
@@ -349,6 +349,7 @@ class _Week:
 
 
 @login_required
+@personal_page(check=_require_planning_user)
 def planning_index(request: HttpRequest) -> HttpResponse:
     """The week: a grid of its seven days, then the same sessions day by day with every detail."""
     sessions = _visible_sessions(request)
