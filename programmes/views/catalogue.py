@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import formats, timezone
@@ -24,6 +25,10 @@ EASY_READ_SESSION_KEY = "catalogue_easy_read"
 MONTHS_AHEAD = 12
 # Sessions shown under each offer in the list; all of them are on the offer's page.
 SESSIONS_PER_CARD = 4
+# Pages stay light on a cheap phone whatever the size of the programme: offers of the catalogue and
+# dates of an offer are shown this many at a time.
+OFFERS_PER_PAGE = 12
+SESSIONS_PER_PAGE = 20
 
 
 def _months() -> list[tuple[str, str]]:
@@ -105,6 +110,14 @@ def _easy_read_variant(request: HttpRequest) -> str:
 def _toggle_query(request: HttpRequest, easy_read: bool) -> str:
     query = request.GET.copy()
     query["facile"] = "0" if easy_read else "1"
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _page_query(request: HttpRequest) -> str:
+    """The page's query string without its page number (the filters), for the links to other pages."""
+    query = request.GET.copy()
+    query.pop("page", None)
     return query.urlencode()
 
 
@@ -115,8 +128,10 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     form = CatalogueFilterForm(request.GET)
     filters = form.filters() if form.is_valid() else {}
     offers = catalogue_offers(**filters, sessions_per_offer=SESSIONS_PER_CARD)
+    # get_page: a page number that is not one (text, 0, too big) shows the nearest real page.
+    page = Paginator(offers, OFFERS_PER_PAGE).get_page(request.GET.get("page"))
     by_kind: dict[str, list] = {}
-    for offer in offers:
+    for offer in page.object_list:
         by_kind.setdefault(offer.kind, []).append(offer)
     groups = [
         {"kind": kind, "label": label, "offers": by_kind[kind]}
@@ -130,6 +145,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
             "form": form,
             "groups": groups,
             "offer_count": len(offers),
+            "page_obj": page,
+            "page_query": _page_query(request),
             "filtered": any(filters.values()),
             "easy_read": easy_read,
             "toggle_query": _toggle_query(request, easy_read),
@@ -145,7 +162,10 @@ def offer_detail(request: HttpRequest, slug: str) -> HttpResponse:
     offer = get_object_or_404(
         published_offers().select_related("exhibition").prefetch_related("accessibility"), slug=slug
     )
-    sessions = list(bookable_sessions().filter(offer=offer))
+    page = Paginator(bookable_sessions().filter(offer=offer), SESSIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    sessions = list(page.object_list)
     user = request.user
     structure = current_structure(request) if user.is_authenticated else None
     refusal = booking_refusal_reason(user, structure) if user.is_authenticated else None
@@ -158,6 +178,8 @@ def offer_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "offer": offer,
             "sessions": sessions,
+            "page_obj": page,
+            "page_query": _page_query(request),
             "easy_read": easy_read,
             "toggle_query": _toggle_query(request, easy_read),
             "structure": structure,

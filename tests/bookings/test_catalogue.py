@@ -227,4 +227,49 @@ def test_offer_page_query_count_is_the_same_with_1_and_50_sessions(
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(url)
 
-    assert len(response.context["sessions"]) == 50
+    assert len(response.context["sessions"]) == 20  # the first page of dates
+    assert response.context["page_obj"].paginator.count == 50
+
+
+def test_catalogue_shows_twelve_offers_a_page_with_links_keeping_the_filters(client):
+    for n in range(13):
+        OfferFactory(title=f"Atelier {n:02d}", kind=OfferKind.WORKSHOP)
+    url = reverse("programmes:catalogue")
+
+    first = client.get(url, {"kind": OfferKind.WORKSHOP})
+    second = client.get(url, {"kind": OfferKind.WORKSHOP, "page": "2"})
+
+    assert len(offers_shown(first)) == 12
+    assert sorted(offers_shown(first) + offers_shown(second)) == [f"Atelier {n:02d}" for n in range(13)]
+    html = first.content.decode()
+    assert gettext("Pages of the offers") in html
+    assert f"?kind={OfferKind.WORKSHOP}&amp;page=2" in html
+    assert first.context["offer_count"] == 13  # the count says how many in all
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "999", "-1", "2\x00"])
+def test_catalogue_with_a_page_number_that_is_not_one_shows_a_real_page(client, page):
+    for n in range(13):
+        OfferFactory(title=f"Atelier {n:02d}")
+
+    response = client.get(reverse("programmes:catalogue"), {"page": page})
+
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert 1 <= len(offers_shown(response)) <= 12
+
+
+def test_offer_page_shows_twenty_dates_a_page(client):
+    offer = OfferFactory(slug="visite")
+    _sessions_for(offer, 21)
+    url = reverse("programmes:offer", args=["visite"])
+
+    first = client.get(url)
+    second = client.get(url, {"page": "2"})
+
+    assert len(first.context["sessions"]) == 20
+    assert len(second.context["sessions"]) == 1
+    assert first.context["sessions"][0].start < second.context["sessions"][0].start
+    html = first.content.decode()
+    assert gettext("Pages of the dates") in html
+    assert "?page=2#dates-title" in html
