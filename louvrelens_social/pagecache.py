@@ -44,6 +44,10 @@ PERSONAL_KEY_PREFIX = "portal:personal"
 # Stands for the visitor's CSRF token in a kept personal page (see csrf_placeholder below).
 CSRF_PLACEHOLDER = "csrf-token-of-this-visitor"
 _CSRF_PLACEHOLDER_ATTRIBUTE = "_pagecache_csrf_placeholder"
+# A kept value past its time limit is served for this long more while one request computes it again
+# (never when the content version changed); the request computing it holds a lock this long at most.
+STALE_GRACE_SECONDS = 120
+REFRESH_LOCK_SECONDS = 30
 # A query string longer than this is rendered but not kept (no one types it; a crawler may).
 MAX_CACHED_QUERY = 200
 
@@ -64,20 +68,29 @@ def content_version() -> int:
 
 def versioned_get(key: str) -> tuple[int, object | None]:
     """The current content version, and the value kept under `key` if it was kept at that version
-    (one round trip to the cache)."""
+    (one round trip to the cache); None: the caller computes it again and keeps it (versioned_set).
+
+    A value past its time limit, but of the current version, is still right except for what time
+    alone changes: one request computes it again while the others keep getting the kept one, so
+    that the workers do not all render the same heavy page at the same moment.
+    """
     found = cache.get_many([VERSION_KEY, key])
     version = found.get(VERSION_KEY)
     entry = found.get(key)
     if version is None:
         return content_version(), None
-    if entry is not None and entry[0] == version:
-        return version, entry[1]
+    if entry is None or entry[0] != version:
+        return version, None
+    _version, fresh_until, value = entry
+    if time.time() < fresh_until or not cache.add(f"{key}:refresh", 1, REFRESH_LOCK_SECONDS):
+        return version, value
     return version, None
 
 
 def versioned_set(key: str, version: int, value: object, timeout: int) -> None:
     """Keep `value` under `key` for as long as the content version stays `version` (and `timeout`)."""
-    cache.set(key, (version, value), timeout)
+    cache.set(key, (version, time.time() + timeout, value), timeout + STALE_GRACE_SECONDS)
+    cache.delete(f"{key}:refresh")
 
 
 def _increment() -> None:

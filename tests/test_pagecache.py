@@ -365,3 +365,25 @@ def test_the_access_check_runs_before_a_kept_week_is_served(client):
     mediator.groups.remove(Group.objects.get(name="Mediators"))
 
     assert client.get(reverse("planning:index")).status_code == 404
+
+
+def test_a_value_past_its_time_is_computed_again_by_one_request_while_the_others_get_the_kept_one():
+    version = pagecache.content_version()
+    pagecache.versioned_set("test:page", version, "kept", -1)  # already past its time limit
+
+    first = pagecache.versioned_get("test:page")  # this request computes it again
+    others = pagecache.versioned_get("test:page")  # meanwhile: the kept value, not a second render
+    pagecache.versioned_set("test:page", version, "new", 60)
+
+    assert first == (version, None)
+    assert others == (version, "kept")
+    assert pagecache.versioned_get("test:page") == (version, "new")
+
+
+def test_a_value_of_an_older_version_is_never_served_even_while_computed_again():
+    version = pagecache.content_version()
+    pagecache.versioned_set("test:page", version, "kept", -1)
+    pagecache.bump_content_version()
+
+    assert pagecache.versioned_get("test:page")[1] is None
+    assert pagecache.versioned_get("test:page")[1] is None
