@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -148,6 +150,32 @@ def connect_signals() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+# Each process also keeps the public pages it served last, so that a request asks the shared cache
+# for the version only (a few bytes), not for the page: the version is still read on every request.
+_LOCAL_PAGES: OrderedDict[str, tuple[int, float, tuple]] = OrderedDict()
+_LOCAL_LOCK = threading.Lock()
+LOCAL_PAGES_MAX = 200
+
+
+def _local_get(key: str) -> tuple[int | None, tuple | None]:
+    version = cache.get(VERSION_KEY)
+    with _LOCAL_LOCK:
+        kept = _LOCAL_PAGES.get(key)
+        if kept is not None:
+            _LOCAL_PAGES.move_to_end(key)
+    if version is None or kept is None or kept[0] != version or time.time() >= kept[1]:
+        return version, None
+    return version, kept[2]
+
+
+def _local_set(key: str, version: int, entry: tuple, seconds: int) -> None:
+    with _LOCAL_LOCK:
+        _LOCAL_PAGES[key] = (version, time.time() + seconds, entry)
+        _LOCAL_PAGES.move_to_end(key)
+        while len(_LOCAL_PAGES) > LOCAL_PAGES_MAX:
+            _LOCAL_PAGES.popitem(last=False)
+
+
 def _may_share(request: HttpRequest) -> bool:
     """A request whose page is the same as every other anonymous visitor's (for its URL and language)."""
     if request.method not in {"GET", "HEAD"} or len(request.META.get("QUERY_STRING", "")) > MAX_CACHED_QUERY:
@@ -177,7 +205,11 @@ def public_page(variant: Callable[[HttpRequest], str] | None = None):
             if seconds <= 0 or not _may_share(request):
                 return view(request, *args, **kwargs)
             key = _page_key(request, variant(request) if variant else "")
-            version, entry = versioned_get(key)
+            version, entry = _local_get(key)
+            if entry is None:
+                version, entry = versioned_get(key)
+                if entry is not None:
+                    _local_set(key, version, entry, seconds)
             if entry is not None:
                 content_type, content = entry
                 response = HttpResponse(content, content_type=content_type)
@@ -196,7 +228,9 @@ def public_page(variant: Callable[[HttpRequest], str] | None = None):
                     and not token_before
                     and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
                 ):
-                    versioned_set(key, version, (response["Content-Type"], response.content), seconds)
+                    entry = (response["Content-Type"], response.content)
+                    versioned_set(key, version, entry, seconds)
+                    _local_set(key, version, entry, seconds)
                     response["X-Page-Cache"] = "miss"
             # Browsers and shared proxies must ask again: the seats left change with every booking.
             patch_cache_control(response, no_cache=True)

@@ -387,3 +387,19 @@ def test_a_value_of_an_older_version_is_never_served_even_while_computed_again()
 
     assert pagecache.versioned_get("test:page")[1] is None
     assert pagecache.versioned_get("test:page")[1] is None
+
+
+def test_each_process_keeps_the_pages_it_served_and_still_checks_the_version_every_time(client):
+    session = SessionFactory(capacity=25)
+    client.get(reverse(CATALOGUE))
+    redis = cache._cache.get_client()
+    for key in redis.keys(f"*{pagecache.PAGE_KEY_PREFIX}*"):
+        redis.delete(key)  # the shared copy is gone: the process's own copy answers
+
+    kept = client.get(reverse(CATALOGUE))
+    BookingFactory(session=session, participants=8, accompanying_staff=2)
+    after = client.get(reverse(CATALOGUE))
+
+    assert kept["X-Page-Cache"] == "hit"
+    assert after["X-Page-Cache"] == "miss"
+    assert seats_left(after) == [15]
