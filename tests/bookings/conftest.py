@@ -51,3 +51,10 @@ def abc_record(user):
         completed_on=timezone.localdate() - dt.timedelta(days=10),
         source=TrainingSource.STAFF,
     )
+
+
+@pytest.fixture
+def logged_in(client, coordinator):
+    """The test client, logged in as the structure's coordinator."""
+    client.force_login(coordinator)
+    return client

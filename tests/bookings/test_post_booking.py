@@ -56,12 +56,6 @@ def booking_queries(captured) -> list[str]:
 
 
 @pytest.fixture
-def logged_in(client, coordinator):
-    client.force_login(coordinator)
-    return client
-
-
-@pytest.fixture
 def full_session(offer):
     session = SessionFactory(offer=offer, capacity=10, place="Salle pleine")
     BookingFactory(session=session, participants=8, accompanying_staff=2)

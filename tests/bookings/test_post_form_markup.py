@@ -68,12 +68,6 @@ def page(response) -> Elements:
 
 
 @pytest.fixture
-def logged_in(client, coordinator):
-    client.force_login(coordinator)
-    return client
-
-
-@pytest.fixture
 def needs():
     for code in AccessibilityFeature.values:
         AccessibilityOption.objects.get_or_create(code=code)

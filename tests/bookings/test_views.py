@@ -41,12 +41,6 @@ def booking(session, structure, coordinator):
 
 
 @pytest.fixture
-def logged_in(client, coordinator):
-    client.force_login(coordinator)
-    return client
-
-
-@pytest.fixture
 def outsider_client(client):
     client.force_login(MembershipFactory().user)
     return client
