@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from notifications.services import message_queue, messages_queue_many
 from partners.enums import TrainingModule
-from partners.models import Membership, Structure, User
+from partners.models import Structure, User
 from partners.selectors import booking_refusal_reason, has_completed, memberships_of
 from programmes.enums import SessionStatus
 from programmes.models import AccessibilityOption, Exhibition, Offer, Session
@@ -69,25 +69,20 @@ def _museum_contact() -> dict[str, str]:
     return {"phone": settings.MUSEUM_PHONE, "email": settings.MUSEUM_CONTACT_EMAIL}
 
 
-def _check_coordinator(
-    *,
-    structure: Structure,
-    user: User,
-    need_active: bool = True,
-    memberships: list[Membership] | None = None,
-) -> None:
-    """`memberships`: the user's memberships when at hand (`request_memberships(request)`); else one query."""
-    if memberships is None:
-        memberships = list(memberships_of(user))
-    if not any(m.structure_id == structure.pk and m.user_id == user.pk for m in memberships):
+def _check_coordinator(*, structure: Structure, user: User, need_active: bool = True) -> None:
+    """The user coordinates the structure, and it may book (`need_active`), read from the database:
+    the caller's objects may come from the cache (the request's memberships), never this decision."""
+    memberships = list(memberships_of(user))
+    mine = next((m for m in memberships if m.structure_id == structure.pk), None)
+    if mine is None:
         raise BookingError(
             _("You are not a coordinator of this structure, so you cannot act for it."),
             code="not_coordinator",
         )
     if need_active:
-        reason = booking_refusal_reason(user, structure, memberships=memberships)
+        reason = booking_refusal_reason(user, mine.structure, memberships=memberships)
         if reason is not None:
-            code = "structure_inactive" if not structure.is_active else "cannot_book"
+            code = "structure_inactive" if not mine.structure.is_active else "cannot_book"
             raise BookingError(reason, code=code)
 
 
@@ -326,14 +321,12 @@ def booking_create(
     contact_name: str,
     contact_phone: str,
     comment: str = "",
-    memberships: list[Membership] | None = None,
     seats_left_seen: int | None = None,
     _lock: bool = True,
 ) -> Booking:
     """Book seats of a session for a structure's group (or, for relais offers, for the user).
 
-    `memberships`: the user's memberships when at hand (`request_memberships(request)`), saves a
-    query. `seats_left_seen`: the seats left as the caller has just read them, without the lock
+    `seats_left_seen`: the seats left as the caller has just read them, without the lock
     (the booking page's own query); a group that does not fit in them is refused at once, without
     waiting for the lock: refusing on a committed read is safe, granting never is (the seats are
     counted again under the lock).
@@ -352,7 +345,6 @@ def booking_create(
         contact_name=contact_name,
         contact_phone=contact_phone,
         comment=comment,
-        memberships=memberships,
         seats_left_seen=seats_left_seen,
         lock=_lock,
     )
@@ -371,12 +363,8 @@ def waitlist_join(
     contact_name: str,
     contact_phone: str,
     comment: str = "",
-    memberships: list[Membership] | None = None,
 ) -> Booking:
-    """Put a group on the waiting list of a session that has not enough seats left for it.
-
-    `memberships`: the user's memberships when at hand (`request_memberships(request)`), saves a query.
-    """
+    """Put a group on the waiting list of a session that has not enough seats left for it."""
     return _booking_insert(
         status=BookingStatus.WAITLISTED,
         session=session,
@@ -390,7 +378,6 @@ def waitlist_join(
         contact_name=contact_name,
         contact_phone=contact_phone,
         comment=comment,
-        memberships=memberships,
         seats_left_seen=None,
         lock=True,
     )
@@ -410,12 +397,11 @@ def _booking_insert(
     contact_name: str,
     contact_phone: str,
     comment: str,
-    memberships: list[Membership] | None,
     seats_left_seen: int | None,
     lock: bool,
 ) -> Booking:
     # Before the lock: every refusal that a plain read can decide (refusing early is always safe).
-    _check_coordinator(structure=structure, user=user, memberships=memberships)
+    _check_coordinator(structure=structure, user=user)
     offer = session.offer
     per_person = offer.is_per_person
     _check_group(

@@ -16,11 +16,11 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from bookings import selectors, services
-from bookings.enums import BookingStatus
 from bookings.models import Booking
 from bookings.services import BookingError
 from notifications.models import OutboxMessage
-from partners.selectors import memberships_of
+from partners.enums import StructureStatus
+from partners.models import Structure
 from tests.factories import BookingFactory, MembershipFactory, SessionFactory
 
 from .conftest import group
@@ -186,26 +186,22 @@ def test_post_seats_seen_stale_never_grant_seats(full_session, structure, coordi
     assert Booking.objects.filter(session=full_session).count() == 1
 
 
-def test_post_memberships_at_hand_replace_the_query_and_still_decide(session, structure, coordinator):
+def test_post_decides_on_the_structure_as_the_database_has_it_not_as_the_caller_read_it(
+    session, structure, coordinator
+):
+    seen = Structure.objects.get(pk=structure.pk)  # as the page read it (or the cache kept it)
+    Structure.objects.filter(pk=structure.pk).update(status=StructureStatus.SUSPENDED)
     outsider = MembershipFactory()
-    mine = list(memberships_of(coordinator))
 
-    with CaptureQueriesContext(connection) as captured:
-        booking = services.booking_create(
-            session=session, structure=structure, user=coordinator, memberships=mine, **group()
-        )
-    with pytest.raises(BookingError) as refused:
-        services.booking_create(
-            session=session,
-            structure=outsider.structure,
-            user=coordinator,
-            memberships=mine,
-            **group(),
-        )
+    with pytest.raises(BookingError) as suspended:
+        services.booking_create(session=session, structure=seen, user=coordinator, **group())
+    with pytest.raises(BookingError) as not_mine:
+        services.booking_create(session=session, structure=outsider.structure, user=coordinator, **group())
 
-    assert booking.status == BookingStatus.CONFIRMED
-    assert not [query for query in captured.captured_queries if "partners_membership" in query["sql"]]
-    assert refused.value.code == "not_coordinator"
+    assert seen.status == StructureStatus.ACTIVE
+    assert suspended.value.code == "structure_inactive"
+    assert not_mine.value.code == "not_coordinator"
+    assert not Booking.objects.filter(session=session).exists()
 
 
 def test_post_booking_email_is_queued_once_with_the_booking_links(session, structure, coordinator):
