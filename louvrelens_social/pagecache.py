@@ -41,6 +41,10 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
 VERSION_KEY = "portal:content-version"
+# A second counter for what is kept of each user's structures (partners.selectors.request_memberships):
+# bumped by writes to structures and memberships only, so that a booking does not make every
+# user's memberships be read again.
+MEMBERSHIPS_VERSION_KEY = "portal:memberships-version"
 PAGE_KEY_PREFIX = "portal:page"
 PERSONAL_KEY_PREFIX = "portal:personal"
 # Stands for the visitor's CSRF token in a kept personal page (see csrf_placeholder below).
@@ -57,18 +61,20 @@ MAX_CACHED_QUERY = 200
 # last_login, and names shown on pages change rarely (the time limit covers them).
 WATCHED_APPS = {"programmes", "bookings"}
 WATCHED_MODELS = {("partners", "structure"), ("partners", "membership"), ("partners", "trainingrecord")}
+MEMBERSHIP_MODELS = {("partners", "structure"), ("partners", "membership")}
 
 
-def content_version() -> int:
-    """The current content version (created on first use, from the clock, so it never goes back)."""
-    version = cache.get(VERSION_KEY)
+def content_version(version_key: str = VERSION_KEY) -> int:
+    """The current content version (created on first use, from the clock, so it never goes back);
+    `version_key`: another counter (MEMBERSHIPS_VERSION_KEY)."""
+    version = cache.get(version_key)
     if version is None:
-        cache.add(VERSION_KEY, time.time_ns(), None)
-        version = cache.get(VERSION_KEY, 0)
+        cache.add(version_key, time.time_ns(), None)
+        version = cache.get(version_key, 0)
     return version
 
 
-def versioned_get(key: str) -> tuple[int, object | None]:
+def versioned_get(key: str, version_key: str = VERSION_KEY) -> tuple[int, object | None]:
     """The current content version, and the value kept under `key` if it was kept at that version
     (one round trip to the cache); None: the caller computes it again and keeps it (versioned_set).
 
@@ -76,11 +82,11 @@ def versioned_get(key: str) -> tuple[int, object | None]:
     alone changes: one request computes it again while the others keep getting the kept one, so
     that the workers do not all render the same heavy page at the same moment.
     """
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY)
+    found = cache.get_many([version_key, key])
+    version = found.get(version_key)
     entry = found.get(key)
     if version is None:
-        return content_version(), None
+        return content_version(version_key), None
     if entry is None or entry[0] != version:
         return version, None
     _version, fresh_until, value = entry
@@ -90,33 +96,40 @@ def versioned_get(key: str) -> tuple[int, object | None]:
 
 
 def versioned_set(key: str, version: int, value: object, timeout: int) -> None:
-    """Keep `value` under `key` for as long as the content version stays `version` (and `timeout`)."""
+    """Keep `value` under `key` for as long as its version counter stays `version` (and `timeout`)."""
     cache.set(key, (version, time.time() + timeout, value), timeout + STALE_GRACE_SECONDS)
     cache.delete(f"{key}:refresh")
 
 
-def _increment() -> None:
+def _increment(key: str) -> None:
     try:
-        cache.incr(VERSION_KEY)
+        cache.incr(key)
     except ValueError:  # the key was evicted or the cache restarted: start again from the clock
-        cache.set(VERSION_KEY, time.time_ns(), None)
+        cache.set(key, time.time_ns(), None)
 
 
-def _increment_after_commit() -> None:
-    _increment()
-
-
-def bump_content_version() -> None:
-    """Make every cached page stale, now and again when the current transaction commits."""
-    _increment()
+def _bump(keys: tuple[str, ...]) -> None:
+    """Bump the counters `keys` now, and once more when the current transaction commits."""
+    for key in keys:
+        _increment(key)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         return
     # One bump after the commit is enough however many rows the transaction writes. Django drops
     # the callbacks of a transaction (or savepoint) that is rolled back, so none is left pending.
-    if any(func is _increment_after_commit for _sids, func, _robust in connection.run_on_commit):
-        return
-    transaction.on_commit(_increment_after_commit)
+    pending = {func for _sids, func, _robust in connection.run_on_commit}
+    for key in keys:
+        if _AFTER_COMMIT[key] not in pending:
+            transaction.on_commit(_AFTER_COMMIT[key])
+
+
+# One function per counter, so that a transaction's pending bumps can be recognised (above).
+_AFTER_COMMIT = {key: functools.partial(_increment, key) for key in (VERSION_KEY, MEMBERSHIPS_VERSION_KEY)}
+
+
+def bump_content_version() -> None:
+    """Make every cached page (and every user's kept memberships) stale, now and again at the commit."""
+    _bump((VERSION_KEY, MEMBERSHIPS_VERSION_KEY))
 
 
 def _watched(model) -> bool:
@@ -127,16 +140,27 @@ def _watched(model) -> bool:
     return (meta.app_label, meta.model_name) in WATCHED_MODELS
 
 
+def _keys_bumped_by(model) -> tuple[str, ...]:
+    if not _watched(model):
+        return ()
+    if (model._meta.app_label, model._meta.model_name) in MEMBERSHIP_MODELS:
+        return (VERSION_KEY, MEMBERSHIPS_VERSION_KEY)
+    return (VERSION_KEY,)
+
+
 def _on_write(sender, **kwargs) -> None:
     if kwargs.get("raw"):  # fixtures being loaded
         return
-    if _watched(sender):
-        bump_content_version()
+    keys = _keys_bumped_by(sender)
+    if keys:
+        _bump(keys)
 
 
 def _on_m2m(sender, action, instance, **kwargs) -> None:
-    if action in {"post_add", "post_remove", "post_clear"} and _watched(type(instance)):
-        bump_content_version()
+    if action in {"post_add", "post_remove", "post_clear"}:
+        keys = _keys_bumped_by(type(instance))
+        if keys:
+            _bump(keys)
 
 
 def connect_signals() -> None:

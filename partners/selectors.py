@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from louvrelens_social.pagecache import versioned_get, versioned_set
+from louvrelens_social.pagecache import MEMBERSHIPS_VERSION_KEY, versioned_get, versioned_set
 
 from .enums import StructureStatus, TrainingModule
 from .models import Invitation, Membership, Structure, TrainingRecord, User
@@ -40,8 +40,9 @@ def request_memberships(request: HttpRequest) -> list[Membership]:
     """The memberships of the request's user, fetched once per request (menu, banner and views share it).
 
     Every page of a logged-in user needs them, so they are also kept in the shared cache for as long
-    as the content version stays the same: any write to a membership or a structure (joining, leaving,
-    an approval, a suspension...) bumps it, so a change is seen by the very next request.
+    as the memberships version stays the same: any write to a membership or a structure (joining,
+    leaving, an approval, a suspension...) bumps it, so a change is seen by the very next request.
+    Bookings do not bump it: a busy hour of bookings leaves them kept.
     """
     cached = getattr(request, _REQUEST_CACHE, None)
     if cached is None:
@@ -50,7 +51,7 @@ def request_memberships(request: HttpRequest) -> list[Membership]:
             cached = []
         else:
             key = f"partners:memberships:{user.pk}"
-            version, cached = versioned_get(key)
+            version, cached = versioned_get(key, MEMBERSHIPS_VERSION_KEY)
             if cached is None:
                 cached = list(memberships_of(user))
                 versioned_set(key, version, cached, MEMBERSHIPS_CACHE_SECONDS)

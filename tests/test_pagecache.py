@@ -193,8 +193,40 @@ def test_every_watched_write_bumps_the_version_at_once_and_once_more_after_the_c
         during = pagecache.content_version()
 
     assert during > before
-    assert len(callbacks) == 1  # one bump after the commit, however many writes
+    # One bump of each counter after the commit, however many writes: the structure written for
+    # the booking also makes the kept memberships stale.
+    assert len(callbacks) == 2
     assert pagecache.content_version() == during + 1
+
+
+def test_a_booking_keeps_the_memberships_while_a_membership_or_structure_change_refreshes_them(
+    rf, django_assert_num_queries
+):
+    from partners.selectors import request_memberships
+
+    membership = MembershipFactory(structure__name="Foyer des Mésanges")
+    session = SessionFactory()
+
+    def read():
+        request = rf.get("/")
+        request.user = membership.user
+        return [m.structure.name for m in request_memberships(request)]
+
+    with django_assert_num_queries(1):
+        assert read() == ["Foyer des Mésanges"]
+    pages = pagecache.content_version()
+    BookingFactory(session=session, structure=membership.structure)
+    assert pagecache.content_version() > pages  # the pages showing seats are stale...
+    with django_assert_num_queries(0):
+        assert read() == ["Foyer des Mésanges"]  # ...the user's structures are not
+
+    membership.structure.name = "Foyer des Hirondelles"
+    membership.structure.save()
+    with django_assert_num_queries(1):
+        assert read() == ["Foyer des Hirondelles"]
+    MembershipFactory(user=membership.user, structure__name="Atelier Vauban")
+    with django_assert_num_queries(1):
+        assert sorted(read()) == ["Atelier Vauban", "Foyer des Hirondelles"]
 
 
 def test_a_rolled_back_transaction_leaves_no_bump_waiting(django_capture_on_commit_callbacks):
