@@ -49,14 +49,18 @@ class BookingError(Exception):
     """A booking rule was broken; the message is translated, for the user.
 
     `code` tells views and tests which rule (e.g. "no_seats" lets the page offer the waiting
-    list); `field` names the form field the message belongs to, when there is one.
+    list); `field` names the form field the message belongs to, when there is one; `booking`: the
+    structure's active booking that stands in the way ("already_booked", "already_waiting").
     """
 
-    def __init__(self, message: str, *, code: str = "invalid", field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str = "invalid", field: str | None = None, booking: Booking | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
+        self.booking = booking
 
     def __str__(self) -> str:
         return self.message
@@ -168,16 +172,21 @@ def _check_group(
 def _already_booked_error(existing: Booking | None, *, per_person: bool) -> BookingError:
     if existing is not None and existing.status == BookingStatus.WAITLISTED:
         return BookingError(
-            _("Your structure is already on the waiting list for this session."), code="already_waiting"
+            _("Your structure is already on the waiting list for this session."),
+            code="already_waiting",
+            booking=existing,
         )
     if per_person:
-        return BookingError(_("You already have a seat in this session."), code="already_booked")
+        return BookingError(
+            _("You already have a seat in this session."), code="already_booked", booking=existing
+        )
     return BookingError(
         _(
             "Your structure has already booked this session. To change the number of people, change "
             "that booking instead of making a new one."
         ),
         code="already_booked",
+        booking=existing,
     )
 
 
@@ -277,10 +286,12 @@ def _notify(
     key: str,
     recipients: list[User] | None = None,
     facts: dict[str, dict] | None = None,
+    new_booking: bool = False,
 ) -> None:
     """Queue the email of `template` to each recipient (`_recipients(booking)` unless given), once.
 
     `facts`: `_booking_facts` by language, when written beforehand (a new booking: before the lock).
+    `new_booking`: the booking was inserted by this transaction, so no email of it is queued yet.
     """
     facts = {} if facts is None else facts
     links = _booking_links(booking.pk)
@@ -298,7 +309,7 @@ def _notify(
                 "context": {**facts[user.language], **links, "first_name": user.first_name},
             }
         )
-    messages_queue_many(messages=messages)
+    messages_queue_many(messages=messages, keys_are_new=new_booking)
 
 
 def _stamp() -> str:
@@ -464,7 +475,7 @@ def _booking_insert(
             booking.save(force_insert=True)
             if needs:
                 booking.accessibility_needs.set(needs)
-            _notify(booking, template=template, key="", recipients=[user], facts=facts)
+            _notify(booking, template=template, key="", recipients=[user], facts=facts, new_booking=True)
             if status == BookingStatus.CONFIRMED:
                 # A group joining the waiting list changes nothing for the mediators of the day.
                 notify_mediators_of_booking_change(booking=booking)

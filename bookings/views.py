@@ -122,6 +122,11 @@ def booking_create(request: HttpRequest, session_id: int) -> HttpResponse:
                     **form.group(),
                 )
         except BookingError as exc:
+            if exc.booking is not None:
+                # Already booked (a second submit, another coordinator of the structure): the form
+                # has nothing left to do; the page says so and links the booking, as before the form.
+                context["existing"] = exc.booking
+                return render(request, "bookings/create.html", context)
             _attach_error(form, exc)
             offer_waitlist = offer_waitlist or exc.code == "no_seats"
         else:

@@ -116,17 +116,23 @@ def message_queue(
     return message
 
 
-def messages_queue_many(*, messages: list[dict]) -> int:
+def messages_queue_many(*, messages: list[dict], keys_are_new: bool = False) -> int:
     """Queue many emails at once (the reminders), each once per `dedupe_key`; returns how many
     rows were new. Each dict has the keyword arguments of `message_queue` (without not_before).
 
+    `keys_are_new`: the caller knows that no row has these keys yet (they name a booking inserted
+    by the current transaction), so they are not looked up first; the unique key still keeps one.
     After commit, the new rows are handed to the broker in batches of OUTBOX_BATCH_SIZE.
     """
     if not messages:
         return 0
     now = timezone.now()
     keys = [spec["dedupe_key"] for spec in messages]
-    existing = set(OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    existing = (
+        set()
+        if keys_are_new
+        else set(OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    )
     rows = [
         OutboxMessage(
             template=spec["template"],

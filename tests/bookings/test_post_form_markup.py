@@ -22,7 +22,6 @@ from django.utils.translation import gettext
 from bookings.forms import BookingForm, NumberInput, Textarea, TextInput
 from programmes.enums import AccessibilityFeature
 from programmes.models import AccessibilityOption
-from tests.factories import BookingFactory
 
 from .conftest import group
 
@@ -155,17 +154,15 @@ def test_post_form_checkbox_error_is_tied_to_the_fieldset(logged_in, session, ne
 
 
 def test_post_form_rule_without_a_field_is_shown_above_the_fields(logged_in, session, structure):
-    BookingFactory(session=session, structure=structure)
-
-    response = logged_in.post(reverse("bookings:create", args=[session.pk]), {**group(), "action": "book"})
+    # Joining the waiting list of a session that has seats for the group: a rule of no one field.
+    response = logged_in.post(
+        reverse("bookings:create", args=[session.pk]), {**group(), "action": "waitlist"}
+    )
 
     content = response.content.decode()
     start = content.index('<div class="alert alert-block alert-danger">')
     alert = content[start : content.index("</div>", start)]
-    message = gettext(
-        "Your structure has already booked this session. To change the number of people, change "
-        "that booking instead of making a new one."
-    )
+    message = gettext("There are enough seats left for your group: book them directly.")
     assert f"<li>{escape(message)}</li>" in alert
     assert content.index("<form") < start < content.index('id="id_participants"')
     assert "<title>" + gettext("Error:") in content

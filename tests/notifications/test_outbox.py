@@ -17,6 +17,7 @@ from notifications.services import (
     NotificationError,
     message_queue,
     message_retry,
+    messages_queue_many,
     outbox_send,
     outbox_sweep,
     render_message,
@@ -61,6 +62,24 @@ def test_message_queue_same_key_twice_creates_one_row():
     assert second.pk == first.pk
     assert OutboxMessage.objects.count() == 1
     assert second.to == user.email
+
+
+def test_messages_queue_many_keeps_one_row_per_key_even_when_told_the_keys_are_new(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    user = UserFactory()
+    spec = {"template": "waitlist_cleared", "to": user.email, "dedupe_key": f"new-booking:{user.pk}"}
+
+    with django_capture_on_commit_callbacks() as first:
+        assert messages_queue_many(messages=[spec]) == 1
+    with django_assert_num_queries(1):  # the insert alone: the keys are not looked up
+        messages_queue_many(messages=[{**spec, "to": "someone-else@example.org"}], keys_are_new=True)
+    with django_capture_on_commit_callbacks():
+        assert messages_queue_many(messages=[spec]) == 0  # looked up: nothing new
+
+    row = OutboxMessage.objects.get(dedupe_key=spec["dedupe_key"])
+    assert row.to == user.email  # the unique key kept the first row
+    assert len(first) == 1
 
 
 def test_message_queue_sends_after_commit_once(django_capture_on_commit_callbacks):
