@@ -3,7 +3,9 @@
     .venv/bin/python bench/load/profile_page.py catalogue --size large
     .venv/bin/python bench/load/profile_page.py my_bookings --size large --repeat 20 --sql
 
-Pages: the keys of run.py (home, catalogue, offer, my_bookings, mediator_week, dashboard).
+Pages: the keys of run.py (home, catalogue, offer, my_bookings, mediator_week, dashboard), and
+booking_post: a refused booking POST (`--refusal full`: the session is full; `booked`: the
+structure has booked it already), as most of run.py's booking POSTs are.
 Prints the time per request, the queries with their time (--sql), and a pyinstrument profile when
 pyinstrument is installed (`.venv/bin/pip install pyinstrument==5.1.3`), else cProfile's top 30.
 Run `generate.py` first.
@@ -33,8 +35,10 @@ def main() -> None:
     parser.add_argument("--sql", action="store_true", help="print each query with its duration")
     parser.add_argument("--cprofile", action="store_true", help="cProfile, by time spent in each function")
     parser.add_argument("--all", action="store_true", help="show every frame of the profile")
+    parser.add_argument("--refusal", choices=["full", "booked"], default="full", help="booking_post only")
     args = parser.parse_args()
     os.environ.update(django_env(DATABASES[args.size]))
+    os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/8")  # as run.py serves the portal
     import django
 
     django.setup()
@@ -44,14 +48,27 @@ def main() -> None:
 
     from bench.load.run import pick_targets
 
-    url, user = pick_targets()[args.page]
-    client = Client()
-    if user is not None:
+    if args.page == "booking_post":
+        url, user, form = booking_post(args.refusal)
+        client = Client()
         client.force_login(user)
-    client.get(url)
+
+        def ask():
+            return client.post(url, form)
+
+    else:
+        url, user = pick_targets()[args.page]
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+
+        def ask():
+            return client.get(url)
+
+    ask()
     with CaptureQueriesContext(connection) as queries:
         started = time.perf_counter()
-        response = client.get(url)
+        response = ask()
         elapsed = time.perf_counter() - started
     print(f"{url}: {response.status_code}, {elapsed * 1000:.1f} ms, {len(queries.captured_queries)} queries")
     if args.sql:
@@ -68,7 +85,7 @@ def main() -> None:
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.repeat):
-            client.get(url)
+            ask()
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime" if args.cprofile else "cumulative").print_stats(30)
         return
@@ -76,11 +93,73 @@ def main() -> None:
     profiler.start()
     started = time.perf_counter()
     for _ in range(args.repeat):
-        client.get(url)
+        ask()
     elapsed = time.perf_counter() - started
     profiler.stop()
     print(f"{args.repeat} requests: {elapsed / args.repeat * 1000:.1f} ms each")
     print(profiler.output_text(unicode=True, color=False, show_all=args.all))
+
+
+def booking_post(refusal: str):
+    """A bookable session of a group offer, made full (or booked by the user's structure), for run.py's
+    booking POST refused; its URL, a pool coordinator (generate.py) and run.py's form."""
+    import datetime as dt
+    import secrets
+
+    from django.utils import timezone
+
+    from bench.load.run import POST_SEATS
+    from bookings.enums import BookingStatus
+    from bookings.models import Booking
+    from partners.models import Membership
+    from programmes.enums import Audience
+    from programmes.models import Offer, Session
+
+    participants, staff_count = POST_SEATS
+    offer = next(
+        o
+        for o in Offer.objects.filter(
+            is_published=True,
+            audience=Audience.GROUP,
+            requires_abc_training=False,
+            min_group_size__lte=participants,
+            max_group_size__gte=participants,
+        ).order_by("pk")
+        if o.participants_per_staff is None or -(-participants // o.participants_per_staff) <= staff_count
+    )
+    start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(
+        days=60, minutes=secrets.randbelow(100_000)
+    )
+    session = Session.objects.create(
+        offer=offer,
+        start=start,
+        end=start + dt.timedelta(minutes=90),
+        place="Banc d'essai",
+        capacity=participants + staff_count,
+        booking_deadline=start - dt.timedelta(days=3),
+    )
+    pool = Membership.objects.filter(user__email__startswith="pool").select_related("user").order_by("-pk")
+    first, second = pool[0], pool[1]
+    booker = second if refusal == "full" else first
+    Booking.objects.create(
+        session=session,
+        structure=booker.structure,
+        booked_by=booker.user,
+        status=BookingStatus.CONFIRMED,
+        participants=participants,
+        accompanying_staff=staff_count,
+        contact_name="Banc d'essai",
+        contact_phone="06 12 34 56 78",
+    )
+    form = {
+        "participants": participants,
+        "accompanying_staff": staff_count,
+        "wheelchair_users": 0,
+        "contact_name": "Contact du jour",
+        "contact_phone": "06 12 34 56 78",
+        "action": "book",
+    }
+    return f"/reservations/seance/{session.pk}/reserver/", first.user, form
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     .venv/bin/python bench/load/run.py                  generate both databases, then measure (make bench)
     .venv/bin/python bench/load/run.py --reuse          measure the databases generated before
     .venv/bin/python bench/load/run.py --size small --duration 3
+    .venv/bin/python bench/load/run.py --reuse --pages booking_post   one page (and the ceiling), no doc
 
 For each size (large: 5,000 structures, 50,000 sessions, 1,000,000 bookings; small: the demo
 programme), it starts gunicorn (DEBUG off, manifest static files, the production middleware) on
@@ -501,7 +502,7 @@ def seats_check(db_name: str, session_id: int, seated: list[str]) -> dict:
     return {"capacity": capacity, "taken": taken, "bookings": bookings, "duplicates": duplicates}
 
 
-def measure(size: str, wrk_bin: str, seconds: float, broker: bool) -> dict:
+def measure(size: str, wrk_bin: str, seconds: float, broker: bool, only: set[str] | None = None) -> dict:
     db_name = DATABASES[size]
     env = server_env(db_name, broker)
     if broker:
@@ -522,6 +523,8 @@ def measure(size: str, wrk_bin: str, seconds: float, broker: bool) -> dict:
         results = {}
         try:
             for key, label, _kind, _target in PAGES:
+                if only and key not in only:
+                    continue
                 page = data["pages"][key]
                 if key == "booking_post":
                     script = post_script(directory, page)
@@ -728,12 +731,23 @@ def main() -> None:
         "--duration", type=float, help="seconds of load per page (default: 10 large, 5 small)"
     )
     parser.add_argument("--no-doc", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--pages",
+        help="measure only these pages, comma-separated (e.g. booking_post), and the ceiling; no doc written",
+    )
     parser.add_argument("--prepare", choices=["large", "small"], help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.prepare:
         prepare(args.prepare, args.out)
         return
+    keys = [key for key, *_ in PAGES]
+    only = set(args.pages.split(",")) if args.pages else None
+    if only and not only <= set(keys):
+        parser.error(f"--pages: choose among {', '.join(keys)}")
+    if only:
+        only.add("ceiling")  # every ratio is to the ceiling of the same run
+        args.no_doc = True
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     wrk_bin = ensure_wrk()
@@ -753,7 +767,7 @@ def main() -> None:
     try:
         for size in sizes:
             seconds[size] = args.duration or (10 if size == "large" else 5)
-            runs[size] = measure(size, wrk_bin, seconds[size], broker)
+            runs[size] = measure(size, wrk_bin, seconds[size], broker, only)
     finally:
         if broker:
             redis_flush()
