@@ -8,6 +8,8 @@ Rules:
   visit) and closes `ATTENDANCE_CORRECTION_DAYS` days after its end, for everyone;
 - only the session's mediators (and staff) record;
 - a group with nobody present is ABSENT; otherwise ATTENDED;
+- a relais present at a training session (L'ABC du musée...) gets the module on their record; a
+  correction to absent takes back that record (not one entered by staff);
 - the margin: up to `booked + max(2, 20 % of booked, rounded up)` may be counted present, for
   participants and for staff alike (a few more people than announced often come; far more is a
   typing mistake). Negative counts are refused.
@@ -171,25 +173,45 @@ def attendance_record(
         change.save()
         if new_status == BookingStatus.ATTENDED and not was_attended:
             _record_training(booking=locked, by=by)
+        elif was_attended and new_status != BookingStatus.ATTENDED:
+            _withdraw_training(booking=locked)
     return locked
+
+
+def _training_module(booking: Booking) -> str | None:
+    """The training module a relais completes by attending this booking's session, if any."""
+    from partners.enums import TrainingModule
+
+    if booking.session.offer.kind not in PER_PERSON_KINDS or booking.attendee_id is None:
+        return None
+    return TrainingModule(booking.session.offer.kind)
 
 
 def _record_training(*, booking: Booking, by) -> None:
     """A relais who attended a training module has it on their record (the ABC unlocks autonomous visits)."""
-    session = booking.session
-    if session.offer.kind not in PER_PERSON_KINDS or booking.attendee_id is None:
-        return
-    from partners.enums import TrainingModule, TrainingSource
+    from partners.enums import TrainingSource
     from partners.services import training_record_add
 
+    module = _training_module(booking)
+    if module is None:
+        return
     training_record_add(
         user=booking.attendee,
-        module=TrainingModule(session.offer.kind),
-        completed_on=timezone.localdate(session.start),
+        module=module,
+        completed_on=timezone.localdate(booking.session.start),
         source=TrainingSource.ATTENDANCE,
-        session=session,
+        session=booking.session,
         recorded_by=by,
     )
+
+
+def _withdraw_training(*, booking: Booking) -> None:
+    """Attendance corrected to absent: the relais no longer has the module this session gave them."""
+    from partners.services import training_record_withdraw
+
+    module = _training_module(booking)
+    if module is not None:
+        training_record_withdraw(user=booking.attendee, module=module, session=booking.session)
 
 
 def attendance_history(*, booking: Booking) -> list[AttendanceChange]:

@@ -561,3 +561,12 @@ def training_record_add(
     except IntegrityError:  # recorded at the same moment by someone else
         record = TrainingRecord.objects.get(user=user, module=module, completed_on=completed_on)
     return record
+
+
+def training_record_withdraw(*, user: User, module: str, session) -> int:
+    """Take back the record that attending `session` gave the relais (a mediator corrected the
+    attendance: they did not come). Records entered by staff stay. Returns how many were removed."""
+    removed, _by_model = TrainingRecord.objects.filter(
+        user=user, module=module, session=session, source=TrainingSource.ATTENDANCE
+    ).delete()
+    return removed

@@ -305,3 +305,57 @@ def test_attendance_at_abc_session_adds_training_record(mediator):
     assert record.session == session
     assert record.recorded_by == mediator
     assert record.completed_on == timezone.localdate(session.start)
+
+
+def _abc_booking(mediator):
+    from programmes.enums import Audience, OfferKind
+    from tests.factories import MembershipFactory, OfferFactory
+
+    relais = MembershipFactory()
+    offer = OfferFactory(kind=OfferKind.ABC, audience=Audience.RELAIS, min_group_size=1)
+    session = session_at(timezone.now() - dt.timedelta(hours=3), offer=offer)
+    assign(session, mediator)
+    return BookingFactory(
+        session=session,
+        structure=relais.structure,
+        attendee=relais.user,
+        participants=1,
+        accompanying_staff=0,
+    )
+
+
+def test_abc_attendance_corrected_to_absent_takes_back_the_training_and_back_to_present_gives_it(mediator):
+    from partners.enums import TrainingModule
+    from partners.selectors import has_completed
+
+    booking = _abc_booking(mediator)
+    relais = booking.attendee
+    attendance_record(booking=booking, by=mediator, present_participants=1, present_staff=0)
+    assert has_completed(relais, TrainingModule.ABC)
+
+    attendance_record(booking=booking, by=mediator, absent=True)
+
+    assert not has_completed(relais, TrainingModule.ABC)  # self-led visits are closed to them again
+    attendance_record(booking=booking, by=mediator, present_participants=1, present_staff=0)
+    assert has_completed(relais, TrainingModule.ABC)
+
+
+def test_abc_attendance_corrected_to_absent_leaves_the_records_staff_entered(mediator, staff):
+    from partners.enums import TrainingModule, TrainingSource
+    from partners.models import TrainingRecord
+    from partners.services import training_record_add
+
+    booking = _abc_booking(mediator)
+    relais = booking.attendee
+    attendance_record(booking=booking, by=mediator, present_participants=1, present_staff=0)
+    earlier = training_record_add(
+        user=relais,
+        module=TrainingModule.ABC,
+        completed_on=timezone.localdate() - dt.timedelta(days=400),
+        source=TrainingSource.STAFF,
+        recorded_by=staff,
+    )
+
+    attendance_record(booking=booking, by=mediator, absent=True)
+
+    assert list(TrainingRecord.objects.filter(user=relais)) == [earlier]
