@@ -28,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .enums import KIND_FIELD, StructureField
 from .models import Invitation, Membership, Structure, TrainingRecord, User
+from .selectors import structures_left_without_coordinator
 from .services import (
     PartnerError,
     membership_leave,
@@ -280,6 +281,20 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("structures"))
     def structures(self, obj: User) -> str:
         return ", ".join(m.structure.name for m in obj.memberships.all()) or "—"
+
+    def get_deleted_objects(self, objs, request):
+        """Deleting people would remove their memberships: a structure keeps one coordinator, so the
+        last ones are shown as protected and Django's delete page and action delete nothing."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for structure in structures_left_without_coordinator(objs):
+            protected.append(
+                _(
+                    "%(structure)s would have no coordinator left: a structure keeps at least one. "
+                    "Add another coordinator to it first."
+                )
+                % {"structure": structure}
+            )
+        return deleted, counts, perms_needed, protected
 
 
 # ---------------------------------------------------------------------------------------------

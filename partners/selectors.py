@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
@@ -91,6 +91,15 @@ def is_member(user, structure: Structure | int) -> bool:
         bool(user and user.is_authenticated)
         and Membership.objects.filter(user=user, structure_id=structure_id).exists()
     )
+
+
+def structures_left_without_coordinator(users) -> list[Structure]:
+    """The structures that would have no coordinator left if all of `users` went (deleting them):
+    a structure keeps at least one (partners.services.membership_leave)."""
+    ids = [user.pk for user in users]
+    theirs = Membership.objects.filter(structure=OuterRef("pk"), user__in=ids)
+    others = Membership.objects.filter(structure=OuterRef("pk")).exclude(user__in=ids)
+    return list(Structure.objects.filter(Exists(theirs)).exclude(Exists(others)).order_by("name", "pk"))
 
 
 def coordinators_of(structure: Structure) -> QuerySet[User]:

@@ -1,4 +1,4 @@
-"""Removing a coordinator in the admin goes through `membership_leave`: a structure keeps one."""
+"""Removing a coordinator in the admin (a membership, or the person): a structure keeps one."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.urls import reverse
 from django.utils.translation import gettext, ngettext
 
-from partners.models import Membership
-from tests.factories import MembershipFactory, StaffFactory, StructureFactory
+from partners.models import Membership, User
+from tests.factories import MembershipFactory, StaffFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +209,57 @@ def test_person_page_refuses_to_remove_the_last_coordinator_of_a_structure(staff
     assert len(errors) == 1
     assert str(last.structure) in errors[0]
     assert Membership.objects.filter(pk=last.pk).exists()
+
+
+# --- Deleting a person who coordinates a structure ---------------------------------------------
+
+
+def _left_without(structure) -> str:
+    return gettext(
+        "%(structure)s would have no coordinator left: a structure keeps at least one. "
+        "Add another coordinator to it first."
+    ) % {"structure": structure}
+
+
+def test_deleting_the_last_coordinator_of_a_structure_is_refused_on_the_delete_page(staff_client):
+    last = MembershipFactory(structure__name="Foyer des Mésanges")
+    url = reverse("admin:partners_user_delete", args=[last.user.pk])
+
+    page = staff_client.get(url)
+    response = staff_client.post(url, {"post": "yes"})
+
+    assert _left_without(last.structure) in page.content.decode()
+    assert response.status_code == 200  # the page again, which says why
+    assert Membership.objects.filter(pk=last.pk).exists()
+    assert User.objects.filter(pk=last.user.pk).exists()
+    assert LogEntry.objects.filter(action_flag=DELETION).count() == 0
+
+
+def test_deleting_one_of_two_coordinators_is_allowed(staff_client):
+    leaving = MembershipFactory()
+    staying = MembershipFactory(structure=leaving.structure)
+
+    url = reverse("admin:partners_user_delete", args=[leaving.user.pk])
+
+    response = staff_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=leaving.user.pk).exists()
+    assert list(Membership.objects.filter(structure=leaving.structure)) == [staying]
+
+
+def test_deleting_every_coordinator_of_a_structure_at_once_is_refused(staff_client):
+    first = MembershipFactory(structure__name="Atelier Vauban")
+    second = MembershipFactory(structure=first.structure)
+    lone = UserFactory()  # coordinates nothing: alone it could go, but the action deletes all or none
+    data = {
+        "action": "delete_selected",
+        admin.helpers.ACTION_CHECKBOX_NAME: [first.user.pk, second.user.pk, lone.pk],
+        "post": "yes",
+    }
+
+    response = staff_client.post(reverse("admin:partners_user_changelist"), data)
+
+    assert response.status_code == 200
+    assert _left_without(first.structure) in response.content.decode()
+    assert User.objects.filter(pk__in=[first.user.pk, second.user.pk, lone.pk]).count() == 3
