@@ -6,6 +6,7 @@ import pytest
 from django.contrib import admin
 from django.contrib.admin.models import DELETION, LogEntry
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext, ngettext
 
 from partners.models import Membership, User
@@ -215,10 +216,14 @@ def test_person_page_refuses_to_remove_the_last_coordinator_of_a_structure(staff
 
 
 def _left_without(structure) -> str:
-    return gettext(
-        "%(structure)s would have no coordinator left: a structure keeps at least one. "
-        "Add another coordinator to it first."
-    ) % {"structure": structure}
+    """The reason, as the delete page writes it (escaped: it is text, not markup)."""
+    return escape(
+        gettext(
+            "%(structure)s would have no coordinator left: a structure keeps at least one. "
+            "Add another coordinator to it first."
+        )
+        % {"structure": structure}
+    )
 
 
 def test_deleting_the_last_coordinator_of_a_structure_is_refused_on_the_delete_page(staff_client):
