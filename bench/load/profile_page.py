@@ -108,25 +108,14 @@ def booking_post(refusal: str):
 
     from django.utils import timezone
 
-    from bench.load.run import POST_SEATS
+    from bench.load.run import POST_SEATS, post_offer
     from bookings.enums import BookingStatus
     from bookings.models import Booking
     from partners.models import Membership
-    from programmes.enums import Audience
-    from programmes.models import Offer, Session
+    from programmes.models import Session
 
     participants, staff_count = POST_SEATS
-    offer = next(
-        o
-        for o in Offer.objects.filter(
-            is_published=True,
-            audience=Audience.GROUP,
-            requires_abc_training=False,
-            min_group_size__lte=participants,
-            max_group_size__gte=participants,
-        ).order_by("pk")
-        if o.participants_per_staff is None or -(-participants // o.participants_per_staff) <= staff_count
-    )
+    offer = post_offer()
     start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(
         days=60, minutes=secrets.randbelow(100_000)
     )

@@ -186,6 +186,25 @@ def pick_targets(*, with_facts: bool = False):
     return urls, facts
 
 
+def post_offer():
+    """The group offer the booking POST books: POST_SEATS fit its group size and staff ratio."""
+    from programmes.enums import Audience
+    from programmes.models import Offer
+
+    participants, staff_count = POST_SEATS
+    return next(
+        o
+        for o in Offer.objects.filter(
+            is_published=True,
+            audience=Audience.GROUP,
+            requires_abc_training=False,
+            min_group_size__lte=participants,
+            max_group_size__gte=participants,
+        ).order_by("pk")
+        if o.participants_per_staff is None or -(-participants // o.participants_per_staff) <= staff_count
+    )
+
+
 def prepare(size: str, out: Path) -> None:
     """Pick the users and objects of each page, make their sessions, count each page's queries."""
     import django
@@ -202,8 +221,7 @@ def prepare(size: str, out: Path) -> None:
     from bookings.enums import SEATED_STATUSES
     from partners.enums import StructureStatus
     from partners.models import Membership, User
-    from programmes.enums import Audience
-    from programmes.models import Assignment, Offer, Session
+    from programmes.models import Assignment, Session
 
     now = timezone.now()
     csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
@@ -226,17 +244,7 @@ def prepare(size: str, out: Path) -> None:
     mediator = urls["mediator_week"][1]
     # The booking POST: a new session of a group offer, and coordinators who have booked nothing.
     participants, staff_count = POST_SEATS
-    group_offer = next(
-        o
-        for o in Offer.objects.filter(
-            is_published=True,
-            audience=Audience.GROUP,
-            requires_abc_training=False,
-            min_group_size__lte=participants,
-            max_group_size__gte=participants,
-        ).order_by("pk")
-        if o.participants_per_staff is None or -(-participants // o.participants_per_staff) <= staff_count
-    )
+    group_offer = post_offer()
     start = (now + dt.timedelta(days=45)).replace(second=0, microsecond=0) + dt.timedelta(
         minutes=secrets.randbelow(100_000)
     )
