@@ -45,12 +45,14 @@ browser:
 
 test: $(STAMP) services browser translations
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	DATABASE_URL=$(PG_URL) CELERY_TEST_BROKER_URL=$(REDIS_URL) CACHE_URL=$(CACHE_TEST_URL) DJANGO_SECRET_KEY=test-only-secret-key \
 	DJANGO_DEBUG=0 DJANGO_SECURE_SSL_REDIRECT=0 DJANGO_MANIFEST_STATIC=0 DJANGO_FAST_PASSWORD_HASHER=1 \
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

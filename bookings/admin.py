@@ -14,8 +14,8 @@ from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.admin import WhenFilter
 from partners.admin import structure_field_filter
-from programmes.admin import WhenFilter
 
 from .enums import RequestStatus
 from .models import AttendanceChange, Booking, ProjectRequest
@@ -278,3 +278,7 @@ class ProjectRequestAdmin(admin.ModelAdmin):
             obj.answered_by, obj.answered_at = saved.answered_by, saved.answered_at
         if "project" in changed:
             obj.save(update_fields=["project"])
+
+
+# Sessions are registered with their seats and bookings in their own module.
+from . import admin_sessions  # noqa: E402, F401, I001

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from partners.enums import TrainingModule, TrainingSource
+from partners.services import training_record_add, training_record_withdraw
 from programmes.enums import PER_PERSON_KINDS, SessionStatus
 
 from .enums import BookingStatus
@@ -180,7 +182,6 @@ def attendance_record(
 
 def _training_module(booking: Booking) -> str | None:
     """The training module a relais completes by attending this booking's session, if any."""
-    from partners.enums import TrainingModule
 
     if booking.session.offer.kind not in PER_PERSON_KINDS or booking.attendee_id is None:
         return None
@@ -189,8 +190,6 @@ def _training_module(booking: Booking) -> str | None:
 
 def _record_training(*, booking: Booking, by) -> None:
     """A relais who attended a training module has it on their record (the ABC unlocks autonomous visits)."""
-    from partners.enums import TrainingSource
-    from partners.services import training_record_add
 
     module = _training_module(booking)
     if module is None:
@@ -207,7 +206,6 @@ def _record_training(*, booking: Booking, by) -> None:
 
 def _withdraw_training(*, booking: Booking) -> None:
     """Attendance corrected to absent: the relais no longer has the module this session gave them."""
-    from partners.services import training_record_withdraw
 
     module = _training_module(booking)
     if module is not None:

@@ -22,7 +22,8 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from louvrelens_social.pagecache import bump_content_version
+from common.pagecache import bump_content_version
+from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from partners.models import Invitation, Membership, Structure, TrainingRecord, User
 
@@ -191,7 +192,6 @@ def structure_erase(*, structure: Structure, by: User) -> Structure:
     """
     if by is None or not by.is_staff:
         raise BookingError(_("Only museum staff can erase a structure's data."))
-    from notifications.models import OutboxMessage
 
     now = timezone.now()
     with transaction.atomic():

@@ -27,6 +27,7 @@ from notifications.services import messages_queue_many
 from partners.models import Membership
 from programmes.enums import OfferKind, SessionStatus
 
+from .calendar import booking_ics
 from .enums import BookingStatus
 from .models import Booking
 
@@ -184,7 +185,6 @@ def booking_ics_attachment(message: OutboxMessage) -> list[tuple[str, bytes, str
     """The booking's event as an .ics file; the calendar module is imported only when sending."""
     if message.booking_id is None:
         return []
-    from programmes.calendar import booking_ics
 
     return [("louvre-lens.ics", booking_ics(message.booking), "text/calendar")]
 

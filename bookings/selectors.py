@@ -4,19 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS, WEEKDAYS
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext, ngettext
 
+from common.text import DateWords, url_maker
+from partners.enums import StructureStatus
+from partners.models import Structure
+from programmes.enums import OfferKind, SessionStatus
+from programmes.models import Exhibition, Offer, Session
+from programmes.selectors import month_bounds, published_offers
+
 from .enums import SEATED_STATUSES, BookingStatus
-from .models import Booking
+from .models import Booking, ProjectRequest
 
 
 def seats_holding_q(prefix: str = "") -> Q:
@@ -87,41 +105,6 @@ class BookingRow(dict):
     @property
     def pk(self) -> int:
         return self["pk"]
-
-
-def url_maker(name: str) -> Callable[[int], str]:
-    """Build the URLs of one view for many primary keys from a single reverse() (~25 µs each)."""
-    marker = "2147483647"
-    head, tail = reverse(name, args=[int(marker)]).rsplit(marker, 1)
-    return lambda pk: f"{head}{pk}{tail}"
-
-
-class DateWords:
-    """Dates written as the `date` filter writes them ("mercredi 9 décembre 2026"), in the current
-    language, with each month and weekday name translated once per page instead of once per line."""
-
-    def __init__(self) -> None:
-        self._months: dict[int, str] = {}
-        self._weekdays: dict[int, str] = {}
-
-    def month(self, value: dt.date) -> str:
-        if value.month not in self._months:
-            self._months[value.month] = str(MONTHS[value.month])
-        return self._months[value.month]
-
-    def weekday(self, value: dt.date) -> str:
-        if value.weekday() not in self._weekdays:
-            self._weekdays[value.weekday()] = str(WEEKDAYS[value.weekday()])
-        return self._weekdays[value.weekday()]
-
-    def day_month_year(self, value: dt.date) -> str:  # "j F Y"
-        return f"{value.day} {self.month(value)} {value.year}"
-
-    def weekday_day_month_year(self, value: dt.date) -> str:  # "l j F Y"
-        return f"{self.weekday(value)} {value.day} {self.month(value)} {value.year}"
-
-    def weekday_day_month(self, value: dt.date) -> str:  # "l j F"
-        return f"{self.weekday(value)} {value.day} {self.month(value)}"
 
 
 def _booking_rows(values: list[dict]) -> list[BookingRow]:
@@ -262,7 +245,6 @@ def _read_structure_bookings(structure, *, past_page, cancelled_page) -> dict:
 
 def requests_visible_to(user) -> QuerySet:
     """Project requests of the user's own structures."""
-    from .models import ProjectRequest
 
     if user is None or not user.is_authenticated:
         return ProjectRequest.objects.none()
@@ -279,3 +261,154 @@ def active_booking_of(*, session, structure, user) -> Booking | None:
     if session.offer.is_per_person:
         return active.filter(attendee=user).first()
     return active.filter(structure=structure, attendee__isnull=True).first()
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions with their seats (the catalogue, the home page)
+# ---------------------------------------------------------------------------------------------
+
+HOME_FIGURES_CACHE_KEY = "bookings:home_figures"
+
+
+def home_figures() -> dict[str, int]:
+    """The headline figures of the home page, from the portal's own data (two queries).
+
+    They sum up every attendance ever recorded, which grows with the programme: with the setting
+    HOME_FIGURES_CACHE_SECONDS (0, off, by default) they are kept that long in the cache.
+    """
+    seconds = getattr(settings, "HOME_FIGURES_CACHE_SECONDS", 0)
+    if seconds:
+        cached = cache.get(HOME_FIGURES_CACHE_KEY)
+        if cached is not None:
+            return cached
+    figures = _home_figures()
+    if seconds:
+        cache.set(HOME_FIGURES_CACHE_KEY, figures, seconds)
+    return figures
+
+
+def _home_figures() -> dict[str, int]:
+
+    people = Booking.objects.filter(status=BookingStatus.ATTENDED).aggregate(
+        total=Sum("present_participants")
+    )["total"]
+    counts = Structure.objects.aggregate(active=Count("id", filter=Q(status=StructureStatus.ACTIVE)))
+    return {"people_accompanied": people or 0, "active_partners": counts["active"]}
+
+
+def bookable_sessions():
+    """Planned sessions still open for booking, with `seats_taken` and `seats_left`, soonest first."""
+
+    now = timezone.now()
+    return annotate_seats_taken(
+        Session.objects.filter(status=SessionStatus.PLANNED, start__gt=now, booking_deadline__gt=now)
+    ).order_by("start", "pk")
+
+
+class SessionPreview(list):
+    """The first bookable sessions of an offer (the list itself) and how many it has in all (`len()`).
+
+    The catalogue shows a few dates per offer and a link to "all N dates": only those few are loaded
+    and have their seats counted, whatever the number of sessions in the calendar.
+    """
+
+    def __init__(self, sessions: list[Session], total: int) -> None:
+        super().__init__(sessions)
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+
+def annotate_seats_in_python(sessions: list[Session]) -> None:
+    """Set `seats_taken` and `seats_left` on sessions already loaded (one query for all of them)."""
+
+    taken = (
+        dict(
+            Booking.objects.filter(seats_holding_q(), session_id__in=[s.pk for s in sessions])
+            .order_by()
+            .values("session_id")
+            .annotate(seats=Sum(F("participants") + F("accompanying_staff")))
+            .values_list("session_id", "seats")
+        )
+        if sessions
+        else {}
+    )
+    for session in sessions:
+        session.seats_taken = taken.get(session.pk) or 0
+        session.seats_left = session.capacity - session.seats_taken
+
+
+def catalogue_offers(
+    *,
+    kind: str = "",
+    audience: str = "",
+    accessibility: str = "",
+    exhibition: Exhibition | None = None,
+    month: dt.date | None = None,
+    sessions_per_offer: int | None = None,
+) -> list[Offer]:
+    """Published offers matching the filters, each with `upcoming` (its bookable sessions, seats counted).
+
+    With `sessions_per_offer`, `upcoming` is a SessionPreview: the first sessions only, while its
+    len() is the number of all of them. Three queries (four with `sessions_per_offer`) whatever the
+    number of offers and sessions: offers, their accessibility features, their sessions (and the
+    seats of the sessions shown).
+    """
+    now = timezone.now()
+    open_sessions = Session.objects.filter(
+        status=SessionStatus.PLANNED, start__gt=now, booking_deadline__gt=now
+    )
+    offers = published_offers().select_related("exhibition")
+    if kind:
+        offers = offers.filter(kind=kind)
+    if audience:
+        offers = offers.filter(audience=audience)
+    if accessibility:
+        offers = offers.filter(accessibility__code=accessibility)
+    if exhibition is not None:
+        offers = offers.filter(exhibition=exhibition)
+    if month is not None:
+        first, following = month_bounds(month)
+        open_sessions = open_sessions.filter(start__gte=first, start__lt=following)
+        offers = offers.filter(Exists(open_sessions.filter(offer=OuterRef("pk"))))
+    if sessions_per_offer is None:
+
+        sessions = Prefetch(
+            "sessions",
+            queryset=annotate_seats_taken(open_sessions).order_by("start", "pk"),
+            to_attr="upcoming",
+        )
+        return list(offers.prefetch_related("accessibility", sessions).order_by("title", "pk"))
+    total = (
+        open_sessions.filter(offer=OuterRef("pk"))
+        .order_by()
+        .values("offer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    offers = list(
+        offers.annotate(upcoming_total=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)))
+        .prefetch_related(
+            "accessibility",
+            Prefetch(
+                "sessions",
+                queryset=open_sessions.order_by("start", "pk")[:sessions_per_offer],
+                to_attr="first_upcoming",
+            ),
+        )
+        .order_by("title", "pk")
+    )
+    annotate_seats_in_python([session for offer in offers for session in offer.first_upcoming])
+    for offer in offers:
+        offer.upcoming = SessionPreview(offer.first_upcoming, offer.upcoming_total)
+    return offers
+
+
+def next_abc_sessions(limit: int = 3) -> list[Session]:
+    """The next sessions of L'ABC du musée open for booking (shown to relais who need it first)."""
+    return list(
+        bookable_sessions()
+        .filter(offer__kind=OfferKind.ABC, offer__is_published=True)
+        .select_related("offer")[:limit]
+    )

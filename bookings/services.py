@@ -32,10 +32,10 @@ from partners.models import Structure, User
 from partners.selectors import booking_refusal_reason, has_completed, memberships_of
 from programmes.enums import SessionStatus
 from programmes.models import AccessibilityOption, Exhibition, Offer, Session
-from programmes.services import notify_mediators_of_booking_change
 
 from . import selectors
 from .enums import BookingStatus, RequestKind, RequestStatus
+from .mediators import notify_mediators_of_booking_change
 from .models import Booking, ProjectRequest
 
 # Names of the partial unique constraints that stop a second active booking (see models.py).
@@ -638,6 +638,30 @@ def session_capacity_change(*, session: Session, capacity: int) -> Session:
         if raised:
             _offer_freed_seats(locked, timezone.now())
     return locked
+
+
+def booking_session_cancelled(*, booking: Booking, reason: str) -> Booking:
+    """The museum cancelled the session of an active booking: the booking is cancelled and every
+    coordinator of the structure told (a waiting group hears that the waiting list is cleared).
+
+    Called for each booking by `bookings.sessions.session_cancel`, which holds the session's lock.
+    """
+    was_waiting = booking.status == BookingStatus.WAITLISTED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.waitlist_offer_expires_at = None
+    booking.save(update_fields=["status", "cancelled_at", "waitlist_offer_expires_at", "updated_at"])
+    template = "waitlist_cleared" if was_waiting else "session_cancelled"
+    for membership in booking.structure.memberships.select_related("user"):
+        message_queue(
+            template=template,
+            to=membership.user.email,
+            language=membership.user.language,
+            booking_id=booking.pk,
+            dedupe_key=f"{template}:booking-{booking.pk}:user-{membership.user_id}",
+            context={"booking_id": booking.pk, "session_id": booking.session_id, "reason": reason},
+        )
+    return booking
 
 
 # --- Waiting list -----------------------------------------------------------------------------

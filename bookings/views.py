@@ -17,15 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from louvrelens_social.pagecache import content_version, personal_page
+from common.pagecache import content_version, personal_page
 from partners.enums import TrainingModule
 from partners.selectors import booking_refusal_reason, current_structure, has_completed, request_memberships
-from programmes.calendar import booking_ics
 from programmes.enums import SessionStatus
 from programmes.models import Session
-from programmes.selectors import next_abc_sessions
 
 from . import selectors, services
+from .calendar import booking_ics
 from .enums import BookingStatus
 from .forms import BookingForm, ProjectRequestForm
 from .models import Booking
@@ -89,7 +88,7 @@ def booking_create(request: HttpRequest, session_id: int) -> HttpResponse:
         "structure": structure,
         "refusal": refusal,
         "abc_missing": abc_missing,
-        "abc_sessions": next_abc_sessions() if abc_missing else [],
+        "abc_sessions": selectors.next_abc_sessions() if abc_missing else [],
         "closed": closed,
     }
     if refusal or abc_missing or closed:

@@ -27,7 +27,7 @@ def beat_schedule() -> dict:
         "plan-reminders": {"task": "bookings.tasks.plan_reminders_task", "schedule": plan},
         "expire-waitlist-offers": {"task": "bookings.tasks.expire_waitlist_offers_task", "schedule": 300.0},
         "mediator-digest": {
-            "task": "programmes.tasks.send_mediator_digests_task",
+            "task": "bookings.tasks.send_mediator_digests_task",
             "schedule": crontab(hour=18, minute=0),
         },
         "clear-old-free-text": {

@@ -78,11 +78,15 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "simple_history",
+    # The portal's apps, lowest layer first (docs/architecture.md).
+    "common",
+    "notifications",
     "partners",
     "programmes",
     "bookings",
-    "notifications",
-    "louvrelens_social.apps.PortalConfig",
+    "catalogue",
+    "planning",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -95,7 +99,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "louvrelens_social.middleware.RejectNulBytesMiddleware",
+    "common.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -116,8 +120,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "louvrelens_social.context_processors.portal",
-                "louvrelens_social.pagecache.csrf_placeholder",
+                "partners.context_processors.portal",
+                "common.pagecache.csrf_placeholder",
             ],
         },
     }
@@ -302,7 +306,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-CSRF_FAILURE_VIEW = "louvrelens_social.views.csrf_failure"
+CSRF_FAILURE_VIEW = "common.views.csrf_failure"
 AXES_VERBOSE = False
 
 # The outbox (notifications): retries with exponential backoff, then "failed", visible to staff.

@@ -4,32 +4,33 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from . import views
+from catalogue import views as catalogue_views
+from common import views
 
 admin.site.site_header = _("Louvre-Lens — Social-Handicap-Health programme")
 admin.site.site_title = _("Louvre-Lens partner portal")
 admin.site.index_title = _("Running the programme")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", catalogue_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("mentions-legales/", views.legal, name="legal"),
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     # The language switcher carries no CSRF token, so that the public pages are the same for every
-    # visitor and can be served from the cache (louvrelens_social/pagecache.py). Choosing a language
+    # visitor and can be served from the cache (common/pagecache.py). Choosing a language
     # changes nothing but the visitor's own language cookie.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("compte/", include("partners.urls")),
-    path("offres/", include("programmes.urls")),
-    path("planning/", include("programmes.planning_urls")),
+    path("offres/", include("catalogue.urls")),
+    path("planning/", include("planning.urls")),
     path("reservations/", include("bookings.urls")),
-    path("projets/", include("programmes.project_urls")),
-    path("tableau-de-bord/", include("programmes.dashboard_urls")),
+    path("projets/", include("catalogue.project_urls")),
+    path("tableau-de-bord/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "louvrelens_social.views.bad_request"
-handler403 = "louvrelens_social.views.permission_denied"
-handler404 = "louvrelens_social.views.page_not_found"
-handler500 = "louvrelens_social.views.server_error"
+handler400 = "common.views.bad_request"
+handler403 = "common.views.permission_denied"
+handler404 = "common.views.page_not_found"
+handler500 = "common.views.server_error"

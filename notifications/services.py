@@ -228,7 +228,7 @@ def render_message(message: OutboxMessage, *, sessions: dict | None = None) -> E
         "MUSEUM_ADDRESS": settings.MUSEUM_ADDRESS,
         "MUSEUM_PHONE": settings.MUSEUM_PHONE,
         "MUSEUM_CONTACT_EMAIL": settings.MUSEUM_CONTACT_EMAIL,
-        "catalogue_url": _portal_url("programmes:catalogue", "/offres/"),
+        "catalogue_url": _portal_url("catalogue:index", "/offres/"),
         **message.context,
         "message": message,
     }

@@ -6,25 +6,25 @@ that staff follow the same rules as the portal and the coordinators are told by 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
+
+from common.admin import apply_each, run_with_reason
 
 from .enums import KIND_FIELD, StructureField
 from .models import Invitation, Membership, Structure, TrainingRecord, User
@@ -40,7 +40,7 @@ from .services import (
 from .validators import normalize_siret, postcode_is_valid, siret_is_valid
 
 # ---------------------------------------------------------------------------------------------
-# Shared admin tools (also used by programmes and bookings admin)
+# The structure's field as a list filter (also used by the bookings admin)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -64,93 +64,6 @@ def structure_field_filter(prefix: str = "") -> type[admin.SimpleListFilter]:
             return queryset
 
     return StructureFieldFilter
-
-
-class ReasonForm(forms.Form):
-    """The reason staff give for refusing a structure or cancelling a session; it is emailed."""
-
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text=_("It is sent by email to the people concerned: write it for them."),
-    )
-
-    def __init__(self, *args, required: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reason"].required = required
-
-
-def run_with_reason(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet,
-    *,
-    action_name: str,
-    title: str,
-    intro: str,
-    submit_label: str,
-    apply: Callable[[object, str], object],
-    errors: tuple[type[Exception], ...],
-    done_message: Callable[[int], str],
-    required: bool = True,
-):
-    """An admin action with an intermediate page asking for a reason, then calling a service per object.
-
-    Returns None (back to the change list) once done, or the page with the form (and its errors).
-    """
-    if "apply" in request.POST:
-        form = ReasonForm(request.POST, required=required)
-        if form.is_valid():
-            apply_each(
-                model_admin,
-                request,
-                queryset,
-                apply=lambda obj: apply(obj, form.cleaned_data["reason"]),
-                errors=errors,
-                done_message=done_message,
-            )
-            return None
-    else:
-        form = ReasonForm(required=required)
-    opts = model_admin.model._meta
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "submit_label": submit_label,
-        "form": form,
-        "objects": list(queryset),
-        "action_name": action_name,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "opts": opts,
-        "app_label": opts.app_label,
-        "media": model_admin.media,
-    }
-    request.current_app = model_admin.admin_site.name
-    return TemplateResponse(request, "admin/action_with_reason.html", context)
-
-
-def apply_each(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    objects: Iterable,
-    *,
-    apply: Callable[[object], object],
-    errors: tuple[type[Exception], ...],
-    done_message: Callable[[int], str],
-) -> int:
-    """Call a service on every selected object; a refused one shows its message, the others go on."""
-    done = 0
-    for obj in objects:
-        try:
-            apply(obj)
-        except errors as exc:
-            model_admin.message_user(request, str(exc), level=messages.ERROR)
-        else:
-            done += 1
-    if done:
-        model_admin.message_user(request, done_message(done), level=messages.SUCCESS)
-    return done
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from louvrelens_social.pagecache import MEMBERSHIPS_VERSION_KEY, versioned_get, versioned_set
+from common.pagecache import MEMBERSHIPS_VERSION_KEY, versioned_get, versioned_set
 
 from .enums import StructureStatus, TrainingModule
 from .models import Invitation, Membership, Structure, TrainingRecord, User

@@ -1,8 +1,8 @@
 """Admin for museum staff: exhibitions, offers, sessions and co-built projects.
 
-Cancelling a session goes through `programmes.services.session_cancel` (the partners and the
-mediators are told). The forms check the rules the database also holds, so that a mistake shows as
-a message at the field instead of an error page.
+Sessions have their own admin in `bookings/admin_sessions.py` (their seats, bookings and
+cancellation belong to the bookings app). The forms check the rules the database also holds, so
+that a mistake shows as a message at the field instead of an error page.
 """
 
 from __future__ import annotations
@@ -10,25 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.validators import MinValueValidator
-from django.db.models import Exists, OuterRef, Prefetch
-from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
-from bookings.models import Booking
-from bookings.selectors import annotate_seats_taken, seats_taken
-from partners.admin import run_with_reason
-from partners.models import MEDIATORS_GROUP
-
-from .admin_mediators import AssignmentInline
-from .models import AccessibilityOption, Assignment, Exhibition, Offer, Project, Session
-from .services import ProgrammeError, session_cancel, session_update
-
-SCHEDULE_FIELDS = {"start", "end", "place", "capacity", "booking_deadline"}
+from .models import AccessibilityOption, Exhibition, Offer, Project, Session
 
 # ---------------------------------------------------------------------------------------------
 # Forms: the database constraints, as messages at the field
@@ -141,14 +127,6 @@ class SessionForm(forms.ModelForm):
         elif self._saved and cleaned.get("booking_deadline") == self._saved[1] and start != self._saved[0]:
             # The session moves and staff left the deadline as it was: it moves with the session.
             cleaned["booking_deadline"] = self._saved[1] + (start - self._saved[0])
-        capacity = cleaned.get("capacity")
-        if self.instance.pk and capacity:
-            taken = seats_taken(session_id=self.instance.pk)
-            if capacity < taken:
-                self.add_error(
-                    "capacity",
-                    _("%(taken)d seats are already booked: the capacity cannot be lower.") % {"taken": taken},
-                )
         end = cleaned.get("end")
         if end is not None and end <= start:
             self.add_error("end", _("The session must end after it starts."))
@@ -163,59 +141,6 @@ class SessionForm(forms.ModelForm):
 # ---------------------------------------------------------------------------------------------
 # Filters
 # ---------------------------------------------------------------------------------------------
-
-
-class WhenFilter(admin.SimpleListFilter):
-    """Upcoming or past, by the session's start (`start_field` names it from the listed model)."""
-
-    title = _("when")
-    parameter_name = "when"
-    start_field = "start"
-
-    def lookups(self, request, model_admin):
-        return [("upcoming", _("Upcoming")), ("past", _("Past"))]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "upcoming":
-            return queryset.filter(**{f"{self.start_field}__gte": now})
-        if self.value() == "past":
-            return queryset.filter(**{f"{self.start_field}__lt": now})
-        return queryset
-
-
-class StaffedFilter(admin.SimpleListFilter):
-    title = _("mediator assigned")
-    parameter_name = "staffed"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No mediator yet"))]
-
-    def queryset(self, request, queryset):
-        # Exists, not a join: a join would multiply the bookings summed in the seats taken.
-        staffed = Exists(Assignment.objects.filter(session=OuterRef("pk")))
-        if self.value() == "yes":
-            return queryset.filter(staffed)
-        if self.value() == "no":
-            return queryset.exclude(staffed)
-        return queryset
-
-
-class MediatorFilter(admin.SimpleListFilter):
-    title = _("mediator")
-    parameter_name = "mediator"
-
-    def lookups(self, request, model_admin):
-        from partners.models import User
-
-        mediators = User.objects.filter(groups__name=MEDIATORS_GROUP).order_by("last_name", "first_name")
-        return [(str(user.pk), user.get_full_name() or user.email) for user in mediators]
-
-    def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            assigned = Assignment.objects.filter(session=OuterRef("pk"), mediator_id=int(self.value()))
-            return queryset.filter(Exists(assigned))
-        return queryset
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,174 +261,6 @@ class OfferAdmin(admin.ModelAdmin):
         (_("Accessibility"), {"fields": ("accessibility",)}),
         (None, {"fields": ("created_at",)}),
     )
-
-
-class BookingInline(admin.TabularInline):
-    """The bookings of a session. Seats change only through the portal (its services check capacity)."""
-
-    model = Booking
-    extra = 0
-    fields = [
-        "structure",
-        "attendee",
-        "status",
-        "participants",
-        "accompanying_staff",
-        "wheelchair_users",
-        "present_participants",
-        "present_staff",
-        "contact_name",
-        "contact_phone",
-    ]
-    readonly_fields = fields
-    show_change_link = True
-    can_delete = False
-    verbose_name_plural = _("bookings (changed through the portal, which checks the seats)")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("structure", "attendee")
-
-
-@admin.register(Session)
-class SessionAdmin(SimpleHistoryAdmin):
-    form = SessionForm
-    list_display = [
-        "start",
-        "offer",
-        "place",
-        "capacity",
-        "seats_taken_display",
-        "seats_left_display",
-        "mediator_names",
-        "status",
-    ]
-    list_filter = [
-        WhenFilter,
-        "status",
-        "offer__kind",
-        "offer__exhibition",
-        StaffedFilter,
-        MediatorFilter,
-        "start",
-        "offer",
-    ]
-    search_fields = ["offer__title", "offer__formula", "place", "project__name"]
-    date_hierarchy = "start"
-    autocomplete_fields = ["offer", "project"]
-    readonly_fields = [
-        "status",
-        "cancellation_reason",
-        "seats_taken_display",
-        "seats_left_display",
-        "sequence",
-        "created_at",
-        "updated_at",
-    ]
-    inlines = [AssignmentInline, BookingInline]
-    actions = ["cancel_sessions"]
-    fieldsets = (
-        (None, {"fields": ("offer", "project", "start", "end", "place")}),
-        (
-            _("Seats"),
-            {"fields": ("capacity", "booking_deadline", "seats_taken_display", "seats_left_display")},
-        ),
-        (
-            _("Status (cancel with the action of the list)"),
-            {"fields": ("status", "cancellation_reason", "sequence", "created_at", "updated_at")},
-        ),
-    )
-
-    def get_queryset(self, request):
-        return annotate_seats_taken(
-            super()
-            .get_queryset(request)
-            .select_related("offer", "project")
-            .prefetch_related(
-                Prefetch("mediators", queryset=_mediator_queryset()),
-            )
-        )
-
-    @admin.display(description=_("seats taken"), ordering="seats_taken")
-    def seats_taken_display(self, obj: Session) -> int | str:
-        return getattr(obj, "seats_taken", "—") if obj.pk else "—"
-
-    @admin.display(description=_("seats left"), ordering="seats_left")
-    def seats_left_display(self, obj: Session) -> int | str:
-        if not obj.pk or getattr(obj, "seats_left", None) is None:
-            return "—"
-        if obj.seats_left <= 0:
-            return format_html('<span class="seats-left-none">{}</span>', _("full"))
-        return obj.seats_left
-
-    @admin.display(description=_("mediators"))
-    def mediator_names(self, obj: Session) -> str:
-        return ", ".join(m.get_full_name() or m.email for m in obj.mediators.all()) or "—"
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
-            # A session keeps its offer (its bookings were made for it); a cancelled one is closed.
-            readonly.append("offer")
-            if obj.is_cancelled:
-                readonly += ["project", "start", "end", "place", "capacity", "booking_deadline"]
-        return readonly
-
-    def save_model(self, request, obj, form, change):
-        """A change of time, place, capacity or deadline goes through `session_update`: it checks the
-        seats and the mediators' schedules, raises the revision and tells the people concerned."""
-        if not change:
-            super().save_model(request, obj, form, change)
-            return
-        changed = set(form.changed_data)
-        if changed & SCHEDULE_FIELDS:
-            try:
-                saved = session_update(
-                    session=obj,
-                    start=obj.start,
-                    end=obj.end,
-                    place=obj.place,
-                    capacity=obj.capacity,
-                    booking_deadline=obj.booking_deadline,
-                    by=request.user,
-                )
-            except ProgrammeError as exc:  # a booking or an assignment came in meanwhile
-                self.message_user(request, str(exc), level=messages.ERROR)
-                obj.refresh_from_db()
-                return
-            obj.sequence = saved.sequence
-        others = [name for name in changed - SCHEDULE_FIELDS if name in {"project"}]
-        if others:
-            obj.save(update_fields=[*others, "updated_at"])
-
-    @admin.action(description=_("Cancel the selected sessions…"))
-    def cancel_sessions(self, request, queryset):
-        return run_with_reason(
-            self,
-            request,
-            queryset,
-            action_name="cancel_sessions",
-            title=_("Cancel sessions"),
-            intro=_(
-                "The structures that booked these sessions, the groups on the waiting list and the "
-                "assigned mediators receive your reason by email. This cannot be undone."
-            ),
-            submit_label=_("Cancel the sessions"),
-            apply=lambda session, reason: session_cancel(session=session, reason=reason),
-            errors=(ProgrammeError,),
-            done_message=lambda count: (
-                ngettext("%(count)d session cancelled.", "%(count)d sessions cancelled.", count)
-                % {"count": count}
-            ),
-        )
-
-
-def _mediator_queryset():
-    from partners.models import User
-
-    return User.objects.only("id", "email", "first_name", "last_name")
 
 
 @admin.register(Project)

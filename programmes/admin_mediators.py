@@ -8,30 +8,20 @@ the same rules as the rest of the portal (overlaps with the set-up margin, unava
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from bookings.enums import SEATED_STATUSES
-from partners.models import MEDIATORS_GROUP
+from partners.models import MEDIATORS_GROUP, User
 
 from . import services
 from .enums import SessionStatus
-from .models import Assignment, MediatorUnavailability, Session, UnstaffedSession
+from .models import Assignment, MediatorUnavailability, Session
 
 
 def _mediators():
-    from partners.models import User
-
     return User.objects.filter(groups__name=MEDIATORS_GROUP, is_active=True).order_by(
         "last_name", "first_name"
     )
@@ -158,92 +148,3 @@ class MediatorUnavailabilityAdmin(admin.ModelAdmin):
                 mediator=data["mediator"], start=data["start"], end=data["end"], reason=data["reason"]
             )
             obj.pk = created.pk
-
-
-# ---------------------------------------------------------------------------------------------
-# Sessions with no mediator in the coming weeks
-# ---------------------------------------------------------------------------------------------
-
-
-class HorizonFilter(admin.SimpleListFilter):
-    title = _("in the coming")
-    parameter_name = "semaines"
-    default_weeks = 6
-
-    def lookups(self, request, model_admin):
-        return [
-            ("2", _("2 weeks")),
-            ("4", _("4 weeks")),
-            ("6", _("6 weeks (default)")),
-            ("12", _("12 weeks")),
-            ("all", _("any time")),
-        ]
-
-    def choices(self, changelist):
-        for choice in super().choices(changelist):
-            # "All" of the default filter is the 6 weeks; "any time" is its own choice.
-            if choice["display"] == _("All"):
-                continue
-            if self.value() is None and choice.get("query_string", "").endswith(
-                f"semaines={self.default_weeks}"
-            ):
-                choice["selected"] = True
-            yield choice
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "all":
-            return queryset
-        weeks = int(value) if value and value.isdigit() and 0 < int(value) <= 52 else self.default_weeks
-        return queryset.filter(start__lt=timezone.now() + dt.timedelta(weeks=weeks))
-
-
-@admin.register(UnstaffedSession)
-class UnstaffedSessionAdmin(admin.ModelAdmin):
-    list_display = ["start", "offer", "place", "booked_groups", "assign_link"]
-    list_display_links = None
-    list_filter = [HorizonFilter, "offer__kind"]
-    search_fields = ["offer__title", "place"]
-    ordering = ["start"]
-
-    def get_queryset(self, request):
-        staffed = Exists(Assignment.objects.filter(session=OuterRef("pk")))
-        return (
-            super()
-            .get_queryset(request)
-            .filter(status=SessionStatus.PLANNED, start__gte=timezone.now())
-            .exclude(staffed)
-            .select_related("offer")
-            .annotate(
-                group_count=models.Count("bookings", filter=models.Q(bookings__status__in=SEATED_STATUSES))
-            )
-        )
-
-    @admin.display(description=_("groups booked"), ordering="group_count")
-    def booked_groups(self, obj) -> int:
-        return obj.group_count
-
-    @admin.display(description=_("assign"))
-    def assign_link(self, obj) -> str:
-        url = reverse("admin:programmes_session_change", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Assign a mediator"))
-
-    # Reading this list is reading sessions: the same permission, not one of its own.
-    def has_view_permission(self, request, obj=None):
-        return (
-            request.user.is_active
-            and request.user.is_staff
-            and request.user.has_perm("programmes.view_session")
-        )
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

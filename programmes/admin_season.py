@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from partners.models import MEDIATORS_GROUP
+from partners.models import MEDIATORS_GROUP, User
 
 from .models import ClosingDay, Offer, Project
 from .season import SeasonPlanError, closing_days_seed, sessions_plan
@@ -99,7 +99,6 @@ class SeasonPlanForm(forms.Form):
     plan_digest = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
-        from partners.models import User
 
         super().__init__(*args, **kwargs)
         self.fields["offer"].queryset = Offer.objects.order_by("kind", "title")

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from louvrelens_social.pagecache import bump_content_version
+from common.pagecache import bump_content_version
 
 from .enums import SessionStatus
 from .models import ClosingDay, Offer, Project, Session

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications.services import message_queue
-from partners.models import MEDIATORS_GROUP
+from partners.models import MEDIATORS_GROUP, User, new_token
 
 from .enums import SessionStatus
 from .models import Assignment, MediatorUnavailability, Session
@@ -23,11 +24,11 @@ class ProgrammeError(Exception):
 
 
 def session_cancel(*, session: Session, reason: str) -> Session:
-    """Cancel a session: every booked structure and every assigned mediator is told, and the
-    waiting list is cleared with a message."""
-    from bookings.enums import ACTIVE_STATUSES, BookingStatus
-    from bookings.models import Booking
+    """Mark a session cancelled and tell its mediators; returns the session, locked.
 
+    The programme's part of a cancellation. Its bookings are cancelled by the bookings app
+    (`bookings.services.session_cancel`), which calls this inside its own transaction.
+    """
     reason = reason.strip()
     if not reason:
         raise ProgrammeError(_("Give the reason for the cancellation: it is sent to the partners."))
@@ -42,29 +43,6 @@ def session_cancel(*, session: Session, reason: str) -> Session:
         locked.sequence = F("sequence") + 1
         locked.save(update_fields=["status", "cancellation_reason", "sequence", "updated_at"])
         locked.refresh_from_db(fields=["sequence"])
-
-        bookings = list(
-            Booking.objects.select_for_update()
-            .filter(session=locked, status__in=ACTIVE_STATUSES)
-            .select_related("structure")
-        )
-        now = timezone.now()
-        for booking in bookings:
-            was_waiting = booking.status == BookingStatus.WAITLISTED
-            booking.status = BookingStatus.CANCELLED
-            booking.cancelled_at = now
-            booking.waitlist_offer_expires_at = None
-            booking.save(update_fields=["status", "cancelled_at", "waitlist_offer_expires_at", "updated_at"])
-            template = "waitlist_cleared" if was_waiting else "session_cancelled"
-            for membership in booking.structure.memberships.select_related("user"):
-                message_queue(
-                    template=template,
-                    to=membership.user.email,
-                    language=membership.user.language,
-                    booking_id=booking.pk,
-                    dedupe_key=f"{template}:booking-{booking.pk}:user-{membership.user_id}",
-                    context={"booking_id": booking.pk, "session_id": locked.pk, "reason": reason},
-                )
         for mediator in locked.mediators.all():
             message_queue(
                 template="mediator_session_cancelled",
@@ -156,7 +134,7 @@ def session_facts(session: Session, *, language: str) -> dict[str, str]:
         }
 
 
-def _queue_to_mediator(*, template: str, mediator, session: Session, key: str, **extra) -> None:
+def mediator_message_queue(*, template: str, mediator, session: Session, key: str, **extra) -> None:
     message_queue(
         template=template,
         to=mediator.email,
@@ -173,8 +151,6 @@ def _queue_to_mediator(*, template: str, mediator, session: Session, key: str, *
 
 def mediator_assign(*, session: Session, mediator, by=None) -> Assignment:
     """Assign a mediator to a session, if they are a mediator, free, and not away."""
-    from partners.models import User
-
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
         # Locking the mediator serialises two assignments of the same person made at the same time.
@@ -198,7 +174,7 @@ def mediator_assign(*, session: Session, mediator, by=None) -> Assignment:
             raise ProgrammeError(conflict)
         assignment = Assignment.objects.create(session=locked, mediator=person)
         if locked.end > timezone.now():
-            _queue_to_mediator(
+            mediator_message_queue(
                 template="mediator_assigned",
                 mediator=person,
                 session=locked,
@@ -217,12 +193,34 @@ def mediator_unassign(*, session: Session, mediator, by=None) -> None:
         assignment_id = assignment.pk
         assignment.delete()
         if locked.end > timezone.now() and locked.status == SessionStatus.PLANNED:
-            _queue_to_mediator(
+            mediator_message_queue(
                 template="mediator_unassigned",
                 mediator=mediator,
                 session=locked,
                 key=f"assignment-{assignment_id}",
             )
+
+
+@dataclass(frozen=True)
+class SessionChange:
+    """What `session_update` changed, for whoever must tell the people concerned."""
+
+    session: Session
+    old_start: dt.datetime
+    old_place: str
+    moved: bool
+    relocated: bool
+    capacity_raised: bool
+
+    @property
+    def revision_key(self) -> str:
+        """Names this revision of the session in the emails' dedupe keys (one email per change)."""
+        return f"rev-{self.session.sequence}"
+
+    def before(self, language: str) -> dict[str, str]:
+        """The time and place before the change, written for a reader of `language`."""
+        with translation.override(language):
+            return {"old_start": _local(self.old_start), "old_place": self.old_place}
 
 
 def session_update(
@@ -233,17 +231,15 @@ def session_update(
     place: str,
     capacity: int,
     booking_deadline: dt.datetime | None = None,
+    seats_taken: int = 0,
     by=None,
-) -> Session:
-    """Change a session's time, place or capacity.
+) -> SessionChange:
+    """Change a session's time, place or capacity; its mediators are told of a new time or place.
 
-    A change of time or place raises the revision (calendars replace the event) and tells the
-    mediators and the booked structures. The new time must suit every assigned mediator.
+    A change of time or place raises the revision (calendars replace the event). The new time must
+    suit every assigned mediator; the capacity may not go below `seats_taken` (counted under the
+    session's lock by the bookings app, which calls this and tells the booked structures).
     """
-    from bookings.enums import ACTIVE_STATUSES
-    from bookings.models import Booking
-    from bookings.selectors import seats_taken
-
     place = place.strip()
     if end <= start:
         raise ProgrammeError(_("The session must end after it starts."))
@@ -260,11 +256,9 @@ def session_update(
             deadline = locked.booking_deadline + (start - locked.start)
         if deadline > start:
             raise ProgrammeError(_("The booking deadline must be before the start of the session."))
-        taken = seats_taken(session_id=locked.pk)
-        if capacity < taken:
-            raise ProgrammeError(
-                _("%(taken)d seats are already booked: the capacity cannot be lower.") % {"taken": taken}
-            )
+        if capacity < seats_taken:
+            message = _("%(taken)d seats are already booked: the capacity cannot be lower.")
+            raise ProgrammeError(message % {"taken": seats_taken})
         moved = start != locked.start or end != locked.end
         relocated = place != locked.place
         if moved:
@@ -274,8 +268,14 @@ def session_update(
                 )
                 if conflict:
                     raise ProgrammeError(conflict)
-        capacity_raised = capacity > locked.capacity
-        old_start, old_place = locked.start, locked.place
+        change = SessionChange(
+            session=locked,
+            old_start=locked.start,
+            old_place=locked.place,
+            moved=moved,
+            relocated=relocated,
+            capacity_raised=capacity > locked.capacity,
+        )
         locked.start, locked.end, locked.place = start, end, place
         locked.capacity, locked.booking_deadline = capacity, deadline
         fields = ["start", "end", "place", "capacity", "booking_deadline", "updated_at"]
@@ -285,164 +285,15 @@ def session_update(
         locked.save(update_fields=fields)
         locked.refresh_from_db(fields=["sequence"])
         if moved or relocated:
-            key = f"rev-{locked.sequence}"
-
-            def before(language: str) -> dict[str, str]:
-                with translation.override(language):
-                    return {"old_start": _local(old_start), "old_place": old_place}
-
             for mediator in locked.mediators.all():
-                _queue_to_mediator(
+                mediator_message_queue(
                     template="mediator_session_changed",
                     mediator=mediator,
                     session=locked,
-                    key=key,
-                    **before(mediator.language),
+                    key=change.revision_key,
+                    **change.before(mediator.language),
                 )
-            bookings = Booking.objects.filter(session=locked, status__in=ACTIVE_STATUSES).select_related(
-                "structure"
-            )
-            for booking in bookings:
-                for membership in booking.structure.memberships.select_related("user"):
-                    user = membership.user
-                    message_queue(
-                        template="session_changed",
-                        to=user.email,
-                        language=user.language,
-                        booking_id=booking.pk,
-                        dedupe_key=f"session_changed:booking-{booking.pk}:user-{user.pk}:{key}",
-                        context={
-                            "booking_id": booking.pk,
-                            "session_id": locked.pk,
-                            "first_name": user.first_name,
-                            "structure": booking.structure.name,
-                            **session_facts(locked, language=user.language),
-                            **before(user.language),
-                        },
-                    )
-        if capacity_raised:
-            session_id = locked.pk
-            transaction.on_commit(lambda: _offer_freed_seats(session_id))
-    return locked
-
-
-def _offer_freed_seats(session_id: int) -> None:
-    """More seats: the waiting list is offered them (the bookings app owns that rule)."""
-    from bookings.services import waitlist_offer_next
-
-    session = Session.objects.filter(pk=session_id).first()
-    if session is not None:
-        waitlist_offer_next(session=session)
-
-
-def notify_mediators_of_booking_change(*, booking) -> None:
-    """Tell the session's mediators about a booking made or changed late (from the day before on).
-
-    Called by the bookings services after a booking is created, changed or cancelled.
-    """
-    session = booking.session
-    if session.status != SessionStatus.PLANNED or session.end <= timezone.now():
-        return
-    day_before = timezone.localdate(session.start) - dt.timedelta(days=1)
-    if timezone.localdate() < day_before:
-        return
-    # One message per state of the booking: a new change means a new message, a repeat does not.
-    stamp = booking.updated_at.strftime("%Y%m%d%H%M%S%f") if booking.updated_at else "0"
-    for mediator in session.mediators.all():
-        with translation.override(mediator.language):
-            status = str(booking.get_status_display())
-        _queue_to_mediator(
-            template="mediator_booking_changed",
-            mediator=mediator,
-            session=session,
-            key=f"booking-{booking.pk}-{stamp}",
-            booking_id=booking.pk,
-            structure=booking.structure.name,
-            booking_status=status,
-            participants=booking.participants,
-            accompanying_staff=booking.accompanying_staff,
-        )
-
-
-def mediator_digest_send(*, mediator, day: dt.date) -> bool:
-    """Queue the evening digest of `day`'s sessions for one mediator, once; False when they have none."""
-    from bookings.enums import SEATED_STATUSES
-    from bookings.models import Booking
-
-    from .calendar import needs_summary
-
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    sessions = list(
-        Session.objects.filter(
-            assignments__mediator=mediator,
-            status=SessionStatus.PLANNED,
-            start__gte=start,
-            start__lt=start + dt.timedelta(days=1),
-        )
-        .select_related("offer")
-        .prefetch_related(
-            Prefetch(
-                "bookings",
-                queryset=Booking.objects.filter(status__in=SEATED_STATUSES)
-                .select_related("structure")
-                .prefetch_related("accessibility_needs")
-                .order_by("created_at", "pk"),
-                to_attr="seated_bookings",
-            )
-        )
-        .order_by("start", "pk")
-    )
-    if not sessions:
-        return False
-    items = []
-    with translation.override(mediator.language):
-        for session in sessions:
-            groups = [
-                {
-                    "structure": booking.structure.name,
-                    "participants": booking.participants,
-                    "staff": booking.accompanying_staff,
-                    "needs": needs_summary(
-                        wheelchair_users=booking.wheelchair_users,
-                        codes=[option.code for option in booking.accessibility_needs.all()],
-                        notes=booking.accessibility_notes,
-                    ),
-                    "contact_name": booking.contact_name,
-                    "contact_phone": booking.contact_phone,
-                }
-                for booking in session.seated_bookings
-            ]
-            items.append({**session_facts(session, language=mediator.language), "groups": groups})
-        day_label = formats.date_format(day, "DATE_FORMAT")
-    message_queue(
-        template="mediator_digest",
-        to=mediator.email,
-        language=mediator.language,
-        dedupe_key=f"mediator_digest:user-{mediator.pk}:{day.isoformat()}",
-        context={
-            "first_name": mediator.first_name,
-            "day": day_label,
-            "sessions": items,
-            "planning_url": settings.SITE_URL + reverse("planning:index"),
-        },
-    )
-    return True
-
-
-def mediator_digests_send(*, day: dt.date) -> int:
-    """Queue the digest of `day` for every mediator who leads a session then; returns how many."""
-    from partners.models import User
-
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-    mediators = User.objects.filter(
-        assignments__session__status=SessionStatus.PLANNED,
-        assignments__session__start__gte=start,
-        assignments__session__start__lt=start + dt.timedelta(days=1),
-        is_active=True,
-    ).distinct()
-    return sum(1 for mediator in mediators if mediator_digest_send(mediator=mediator, day=day))
+    return change
 
 
 def unavailability_create(
@@ -501,8 +352,6 @@ def unavailability_conflict(*, mediator, start: dt.datetime, end: dt.datetime) -
 
 def calendar_token_regenerate(*, user) -> str:
     """A new secret for the user's calendar links; the old links stop working at once."""
-    from partners.models import new_token
-
     user.calendar_token = new_token()
     user.save(update_fields=["calendar_token"])
     return user.calendar_token

@@ -15,10 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 SOURCES = [
     "louvrelens_social",
+    "common",
+    "notifications",
     "partners",
     "programmes",
     "bookings",
-    "notifications",
+    "catalogue",
+    "planning",
+    "dashboard",
     "templates",
     "manage.py",
 ]

@@ -14,12 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from louvrelens_social import pagecache
+from common import pagecache
 from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 
-CATALOGUE = "programmes:catalogue"
+CATALOGUE = "catalogue:index"
 
 
 def seats_left(response) -> list[int]:
@@ -76,7 +76,7 @@ def test_a_booking_makes_the_page_stale_and_the_next_visit_shows_the_new_seats_l
 
 def test_an_offer_page_is_rendered_again_after_its_session_changes(client):
     session = SessionFactory(place="Salle A")
-    url = reverse("programmes:offer", args=[session.offer.slug])
+    url = reverse("catalogue:offer", args=[session.offer.slug])
     client.get(url)
     assert client.get(url)["X-Page-Cache"] == "hit"
 
@@ -159,7 +159,7 @@ def test_a_very_long_query_string_is_answered_but_not_kept(client):
 
 
 def test_a_missing_page_is_not_kept(client):
-    url = reverse("programmes:offer", args=["introuvable"])
+    url = reverse("catalogue:offer", args=["introuvable"])
     client.get(url)
     response = client.get(url)
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking, ProjectRequest
+from bookings.selectors import bookable_sessions
 from partners.models import Structure, User
 from programmes import demo_data
 from programmes.models import Offer, Project, Session
-from programmes.selectors import bookable_sessions
 from tests.factories import MembershipFactory, ProjectRequestFactory, StructureFactory
 
 from .conftest import DESKTOP, axe_all_violations, logged_in_context
@@ -56,12 +56,12 @@ def anonymous_urls() -> list[str]:
     offer = Offer.objects.filter(is_published=True).order_by("slug").first()
     return [
         reverse("home"),
-        reverse("programmes:catalogue"),
-        reverse("programmes:catalogue") + "?kind=guided_visit&accessibility=lsf",
-        reverse("programmes:catalogue") + "?facile=1",
-        reverse("programmes:catalogue") + "?month=pas-un-mois&kind=inconnu",
-        reverse("programmes:offer", args=[offer.slug]),
-        reverse("programmes:offer", args=[offer.slug]) + "?facile=1",
+        reverse("catalogue:index"),
+        reverse("catalogue:index") + "?kind=guided_visit&accessibility=lsf",
+        reverse("catalogue:index") + "?facile=1",
+        reverse("catalogue:index") + "?month=pas-un-mois&kind=inconnu",
+        reverse("catalogue:offer", args=[offer.slug]),
+        reverse("catalogue:offer", args=[offer.slug]) + "?facile=1",
         reverse("partners:login"),
         reverse("partners:register"),
         reverse("partners:password_reset"),
@@ -127,7 +127,7 @@ def coordinator_urls() -> list[str]:
         project.partners.add(structure)
     return [
         reverse("home"),
-        reverse("programmes:catalogue"),
+        reverse("catalogue:index"),
         reverse("bookings:list"),
         reverse("bookings:detail", args=[confirmed.pk]),
         reverse("bookings:done", args=[confirmed.pk]),
@@ -259,7 +259,7 @@ def test_pages_in_english_have_no_axe_violation(browser, live_server, demo):
     context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}])
     try:
         page = context.new_page()
-        found = scan(page, [reverse("home"), reverse("programmes:catalogue"), reverse("accessibility")])
+        found = scan(page, [reverse("home"), reverse("catalogue:index"), reverse("accessibility")])
         assert page.evaluate("document.documentElement.lang") == "en"
     finally:
         context.close()

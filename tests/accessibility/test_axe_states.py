@@ -19,7 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking
-from louvrelens_social.views import server_error
+from common.views import server_error
 from partners.enums import StructureStatus
 from partners.models import Invitation
 from programmes import demo_data
@@ -245,9 +245,9 @@ def test_main_anonymous_pages_at_360_px(browser, live_server, demo):
     offer = Offer.objects.get(slug="visite-decouverte-1h")
     urls = [
         reverse("home"),
-        reverse("programmes:catalogue"),
-        reverse("programmes:catalogue") + "?kind=guided_visit&facile=1",
-        reverse("programmes:offer", args=[offer.slug]),
+        reverse("catalogue:index"),
+        reverse("catalogue:index") + "?kind=guided_visit&facile=1",
+        reverse("catalogue:offer", args=[offer.slug]),
         reverse("partners:login"),
         reverse("partners:register"),
         reverse("partners:password_reset"),

@@ -167,7 +167,7 @@ def test_a_coordinator_books_a_visit_with_the_keyboard_only(browser, live_server
         check_new_page(page)
 
         # The offers, from the menu; then the accessibility filter, changed with the arrow keys.
-        follow(page, href_is(reverse("programmes:catalogue")))
+        follow(page, href_is(reverse("catalogue:index")))
         tab_to(page, lambda i: i["name"] == "accessibility")
         for _ in range(len(AccessibilityFeature.choices) + 1):
             if page.evaluate("document.activeElement.value") == AccessibilityFeature.LSF:
@@ -178,7 +178,7 @@ def test_a_coordinator_books_a_visit_with_the_keyboard_only(browser, live_server
         assert "accessibility=lsf" in page.url
 
         # The offer's page, from its title; then the "Book" link of the new session.
-        follow(page, href_is(reverse("programmes:offer", args=[offer.slug])))
+        follow(page, href_is(reverse("catalogue:offer", args=[offer.slug])))
         follow(page, href_is(reverse("bookings:create", args=[session.pk])))
 
         # A mistake first: no participant. Enter in the field sends the form (its first button: "Book").

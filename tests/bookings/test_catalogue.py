@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from bookings.enums import BookingStatus
-from louvrelens_social.pagecache import bump_content_version
+from common.pagecache import bump_content_version
 from programmes.enums import AccessibilityFeature, Audience, OfferKind, SessionStatus
 from programmes.models import AccessibilityOption
 from tests.factories import BookingFactory, ExhibitionFactory, OfferFactory, SessionFactory
@@ -33,7 +33,7 @@ def test_catalogue_is_public_and_groups_offers_by_kind(client):
     OfferFactory(title="L'ABC", kind=OfferKind.ABC, audience=Audience.RELAIS)
     OfferFactory(title="Visite cachée", is_published=False)
 
-    response = client.get(reverse("programmes:catalogue"))
+    response = client.get(reverse("catalogue:index"))
 
     assert response.status_code == 200
     assert [(g["kind"], [o.title for o in g["offers"]]) for g in response.context["groups"]] == [
@@ -45,7 +45,7 @@ def test_catalogue_is_public_and_groups_offers_by_kind(client):
 def test_home_page_button_leads_to_the_catalogue(client):
     response = client.get(reverse("home"))
 
-    assert f'href="{reverse("programmes:catalogue")}"' in response.content.decode()
+    assert f'href="{reverse("catalogue:index")}"' in response.content.decode()
 
 
 def test_catalogue_shows_seats_left_and_full_sessions(client, structure):
@@ -59,7 +59,7 @@ def test_catalogue_shows_seats_left_and_full_sessions(client, structure):
     SessionFactory(offer=offer, start=start, booking_deadline=start - dt.timedelta(days=1))
     SessionFactory(offer=offer, status=SessionStatus.CANCELLED, place="Salle C")
 
-    response = client.get(reverse("programmes:catalogue"))
+    response = client.get(reverse("catalogue:index"))
 
     [shown] = response.context["groups"][0]["offers"]
     assert [(s.place, s.seats_left) for s in shown.upcoming] == [("Salle A", 15), ("Salle B", 0)]
@@ -83,7 +83,7 @@ def test_catalogue_filters(client, params, expected):
         option(AccessibilityFeature.TACTILE)
     )
 
-    response = client.get(reverse("programmes:catalogue"), params)
+    response = client.get(reverse("catalogue:index"), params)
 
     assert offers_shown(response) == expected
 
@@ -93,7 +93,7 @@ def test_catalogue_filter_by_exhibition(client):
     OfferFactory(title="Autour de l'expo", exhibition=exhibition)
     OfferFactory(title="Galerie du temps")
 
-    response = client.get(reverse("programmes:catalogue"), {"exhibition": exhibition.slug})
+    response = client.get(reverse("catalogue:index"), {"exhibition": exhibition.slug})
 
     assert offers_shown(response) == ["Autour de l'expo"]
 
@@ -106,7 +106,7 @@ def test_catalogue_filter_by_month_keeps_that_month_sessions(client):
     SessionFactory(offer=offer)  # in two weeks: another month
     OfferFactory(title="Sans séance ce mois-là")
 
-    response = client.get(reverse("programmes:catalogue"), {"month": in_two_months.strftime("%Y-%m")})
+    response = client.get(reverse("catalogue:index"), {"month": in_two_months.strftime("%Y-%m")})
 
     assert offers_shown(response) == ["Visite du mois"]
     assert [s.start for s in response.context["groups"][0]["offers"][0].upcoming] == [start]
@@ -126,7 +126,7 @@ def test_catalogue_filter_by_month_keeps_that_month_sessions(client):
 def test_catalogue_invalid_filter_gives_a_message_not_a_500(client, params, field):
     OfferFactory(title="Visite")
 
-    response = client.get(reverse("programmes:catalogue"), params)
+    response = client.get(reverse("catalogue:index"), params)
 
     assert response.status_code == 200
     assert field in response.context["form"].errors
@@ -135,7 +135,7 @@ def test_catalogue_invalid_filter_gives_a_message_not_a_500(client, params, fiel
 
 def test_catalogue_easy_read_summary_first_when_chosen_and_remembered(client):
     OfferFactory(title="Visite", summary="Résumé complet", easy_read_summary="Texte facile à lire")
-    url = reverse("programmes:catalogue")
+    url = reverse("catalogue:index")
 
     plain = client.get(url).content.decode()
     chosen = client.get(url, {"facile": "1"}).content.decode()
@@ -154,7 +154,7 @@ def test_offer_page_lists_all_bookable_sessions(client):
     for day in range(6):
         SessionFactory(offer=offer, start=start + dt.timedelta(days=day), booking_deadline=start)
 
-    response = client.get(reverse("programmes:offer", args=["visite-lsf"]))
+    response = client.get(reverse("catalogue:offer", args=["visite-lsf"]))
 
     assert response.status_code == 200
     assert len(response.context["sessions"]) == 6
@@ -164,7 +164,7 @@ def test_offer_page_lists_all_bookable_sessions(client):
 def test_offer_page_of_an_unpublished_offer_is_404(client):
     OfferFactory(slug="brouillon", is_published=False)
 
-    assert client.get(reverse("programmes:offer", args=["brouillon"])).status_code == 404
+    assert client.get(reverse("catalogue:offer", args=["brouillon"])).status_code == 404
 
 
 def test_offer_page_tells_a_relais_without_abc_why_and_shows_abc_sessions(client, coordinator):
@@ -172,7 +172,7 @@ def test_offer_page_tells_a_relais_without_abc_why_and_shows_abc_sessions(client
     abc = SessionFactory(offer=OfferFactory(kind=OfferKind.ABC, min_group_size=1, max_group_size=1))
     client.force_login(coordinator)
 
-    response = client.get(reverse("programmes:offer", args=["en-autonomie"]))
+    response = client.get(reverse("catalogue:offer", args=["en-autonomie"]))
 
     assert response.context["abc_missing"] is True
     assert [s.pk for s in response.context["abc_sessions"]] == [abc.pk]
@@ -195,7 +195,7 @@ def test_catalogue_query_count_is_the_same_with_1_and_50_sessions(
     offer = OfferFactory()
     offer.accessibility.add(option(AccessibilityFeature.LSF), option(AccessibilityFeature.WHEELCHAIR))
     _sessions_for(offer, 1)
-    url = reverse("programmes:catalogue")
+    url = reverse("catalogue:index")
     client.get(url)
     bump_content_version()  # both pages rendered, the user's structures read again
     with CaptureQueriesContext(connection) as one:
@@ -216,7 +216,7 @@ def test_offer_page_query_count_is_the_same_with_1_and_50_sessions(
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0  # the queries of rendering (cached: tests/test_pagecache.py)
     offer = OfferFactory(slug="visite")
     _sessions_for(offer, 1)
-    url = reverse("programmes:offer", args=["visite"])
+    url = reverse("catalogue:offer", args=["visite"])
     client.get(url)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
@@ -234,7 +234,7 @@ def test_offer_page_query_count_is_the_same_with_1_and_50_sessions(
 def test_catalogue_shows_twelve_offers_a_page_with_links_keeping_the_filters(client):
     for n in range(13):
         OfferFactory(title=f"Atelier {n:02d}", kind=OfferKind.WORKSHOP)
-    url = reverse("programmes:catalogue")
+    url = reverse("catalogue:index")
 
     first = client.get(url, {"kind": OfferKind.WORKSHOP})
     second = client.get(url, {"kind": OfferKind.WORKSHOP, "page": "2"})
@@ -252,7 +252,7 @@ def test_catalogue_with_a_page_number_that_is_not_one_shows_a_real_page(client, 
     for n in range(13):
         OfferFactory(title=f"Atelier {n:02d}")
 
-    response = client.get(reverse("programmes:catalogue"), {"page": page})
+    response = client.get(reverse("catalogue:index"), {"page": page})
 
     assert response.status_code in (200, 400)
     if response.status_code == 200:
@@ -262,7 +262,7 @@ def test_catalogue_with_a_page_number_that_is_not_one_shows_a_real_page(client, 
 def test_offer_page_shows_twenty_dates_a_page(client):
     offer = OfferFactory(slug="visite")
     _sessions_for(offer, 21)
-    url = reverse("programmes:offer", args=["visite"])
+    url = reverse("catalogue:offer", args=["visite"])
 
     first = client.get(url)
     second = client.get(url, {"page": "2"})

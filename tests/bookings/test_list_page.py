@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from bookings.enums import BookingStatus
-from bookings.selectors import DateWords, url_maker
+from common.text import DateWords, url_maker
 from programmes.enums import OfferKind
 from tests.factories import BookingFactory, OfferFactory, SessionFactory, UserFactory
 

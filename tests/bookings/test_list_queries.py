@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from bookings.enums import BookingStatus
 from bookings.selectors import structure_bookings
-from louvrelens_social.pagecache import bump_content_version, content_version
+from common.pagecache import bump_content_version, content_version
 from partners.models import User
 from partners.selectors import request_memberships
 from programmes.enums import OfferKind

@@ -15,7 +15,7 @@ from icalendar import Calendar
 from bookings import services
 from bookings.enums import BookingStatus, RequestKind
 from bookings.models import Booking, ProjectRequest
-from louvrelens_social.pagecache import bump_content_version
+from common.pagecache import bump_content_version
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from programmes.enums import OfferKind

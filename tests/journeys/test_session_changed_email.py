@@ -11,10 +11,10 @@ from django.utils import formats, timezone, translation
 from icalendar import Calendar
 
 from bookings.enums import BookingStatus
+from bookings.sessions import session_update
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from notifications.services import outbox_send, render_message
-from programmes.services import session_update
 from tests.conftest import serious_axe_violations
 from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory, UserFactory
 

@@ -8,6 +8,8 @@ import pytest
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
+from bookings.mediators import notify_mediators_of_booking_change
+from bookings.sessions import session_cancel, session_update
 from notifications.models import OutboxMessage
 from programmes.enums import SessionStatus
 from programmes.models import Assignment, MediatorUnavailability
@@ -15,9 +17,6 @@ from programmes.services import (
     ProgrammeError,
     mediator_assign,
     mediator_unassign,
-    notify_mediators_of_booking_change,
-    session_cancel,
-    session_update,
     unavailability_create,
 )
 from tests.factories import BookingFactory, MembershipFactory, OfferFactory, UserFactory

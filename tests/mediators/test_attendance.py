@@ -17,8 +17,8 @@ from bookings.attendance import (
 )
 from bookings.enums import BookingStatus
 from bookings.models import AttendanceChange
+from bookings.selectors import home_figures
 from programmes.enums import SessionStatus
-from programmes.selectors import home_figures
 from tests.factories import BookingFactory
 
 from .conftest import assign, at, session_at

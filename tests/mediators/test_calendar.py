@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
+from bookings.calendar import booking_ics, mediator_feed, session_event, structure_feed
 from bookings.enums import BookingStatus
-from programmes.calendar import booking_ics, mediator_feed, session_event, structure_feed
+from bookings.sessions import session_cancel, session_update
 from programmes.enums import SessionStatus
-from programmes.services import session_cancel, session_update
 from tests.factories import BookingFactory, MembershipFactory, OfferFactory
 
 from .conftest import assign, at, session_at

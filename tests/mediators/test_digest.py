@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bookings.tasks import send_mediator_digests_task
 from notifications.models import OutboxMessage
 from programmes.enums import SessionStatus
-from programmes.tasks import send_mediator_digests_task
 from tests.factories import BookingFactory, OfferFactory
 
 from .conftest import assign, at, session_at

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from louvrelens_social.pagecache import bump_content_version
+from common.pagecache import bump_content_version
 from programmes.models import AccessibilityOption
 from tests.factories import BookingFactory, OfferFactory
 

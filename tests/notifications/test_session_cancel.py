@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 
 from bookings.enums import BookingStatus
+from bookings.sessions import session_cancel
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from programmes.models import Assignment
-from programmes.services import session_cancel
 from tests.factories import UserFactory
 
 from .conftest import booking_with_coordinators

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from louvrelens_social.pagecache import bump_content_version
+from common.pagecache import bump_content_version
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus, TrainingModule
 from partners.models import Invitation, Membership, Structure, User

@@ -35,11 +35,12 @@ from bookings import selectors, services
 from bookings.enums import ACTIVE_STATUSES, SEATED_STATUSES, BookingStatus
 from bookings.models import Booking
 from bookings.services import BookingError
+from bookings.sessions import session_update
 from notifications.models import OutboxMessage
 from partners.models import MEDIATORS_GROUP
 from programmes.enums import Audience, OfferKind
 from programmes.models import Assignment, Session
-from programmes.services import ProgrammeError, session_update
+from programmes.services import ProgrammeError
 from tests.factories import MembershipFactory, OfferFactory, SessionFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -474,7 +474,7 @@ CATALOGUE_BAD = {
 def test_catalogue_filter_with_a_bad_value_shows_a_french_message(bad_world, param):
     value, msgid = CATALOGUE_BAD[param]
 
-    response = Client().get(reverse("programmes:catalogue"), {param: value})
+    response = Client().get(reverse("catalogue:index"), {param: value})
 
     assert response.status_code == 200
     assert escape(french(msgid)) in response.content.decode()
@@ -542,7 +542,7 @@ def test_report_of_a_year_outside_the_programme_is_a_404(bad_world, year):
 
 @pytest.mark.parametrize("value", ["2", "<script>", "1" * 500, STRANGE_TEXT])
 def test_easy_read_switch_with_a_strange_value_is_ignored(bad_world, value):
-    response = Client().get(reverse("programmes:offer", args=[bad_world.offer.slug]), {"facile": value})
+    response = Client().get(reverse("catalogue:offer", args=[bad_world.offer.slug]), {"facile": value})
 
     assert response.status_code == 200
 
@@ -651,7 +651,7 @@ def test_too_many_fields_get_the_french_400_page(bad_world, settings, enforce_cs
 def test_too_many_query_parameters_get_the_french_400_page(bad_world, settings):
     query = "&".join(f"p{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
 
-    response = Client().get(reverse("programmes:catalogue") + "?" + query)
+    response = Client().get(reverse("catalogue:index") + "?" + query)
 
     _french_400(response)
 

@@ -104,8 +104,8 @@ def test_pages_of_every_role_raise_no_csp_violation(page, programme):
 
     for url in [
         reverse("home"),
-        reverse("programmes:catalogue"),
-        reverse("programmes:offer", args=[p["offer"].slug]),
+        reverse("catalogue:index"),
+        reverse("catalogue:offer", args=[p["offer"].slug]),
         reverse("partners:login"),
         reverse("partners:register"),
         reverse("legal"),

@@ -206,14 +206,14 @@ def test_public_pages_show_the_payloads_as_text(dirty):
     offer_tags = ["o.title", "o.summary"]
 
     _check(visitor, reverse("home"), [])
-    _check(visitor, reverse("programmes:catalogue"), offer_tags + ["exh.title"])
-    _check(visitor, reverse("programmes:catalogue") + "?facile=1", offer_tags + ["o.easy"])
+    _check(visitor, reverse("catalogue:index"), offer_tags + ["exh.title"])
+    _check(visitor, reverse("catalogue:index") + "?facile=1", offer_tags + ["o.easy"])
     _check(
         visitor,
-        reverse("programmes:offer", args=[w.offer.slug]) + "?facile=0",
+        reverse("catalogue:offer", args=[w.offer.slug]) + "?facile=0",
         ["o.title", "o.desc", "o.meeting", "o.bring", "session.place", "exh.title"],
     )
-    _check(visitor, reverse("programmes:offer", args=[w.offer.slug]) + "?facile=1", ["o.easy"])
+    _check(visitor, reverse("catalogue:offer", args=[w.offer.slug]) + "?facile=1", ["o.easy"])
 
 
 def test_coordinator_pages_show_the_payloads_as_text(dirty):
@@ -328,7 +328,7 @@ def test_admin_pages_of_the_main_objects_show_each_payload_escaped(dirty):
 
 
 def test_no_page_evaluates_a_template_in_the_data(dirty):
-    html = _check(_client(), reverse("programmes:offer", args=[dirty.offer.slug]) + "?facile=0", [])
+    html = _check(_client(), reverse("catalogue:offer", args=[dirty.offer.slug]) + "?facile=0", [])
 
     assert "{{7*7}}" in html
 

@@ -182,7 +182,7 @@ def test_session_cookie_of_a_login_is_secure_http_only_and_same_site(client):
 
 @pytest.mark.django_db
 def test_every_page_of_the_test_run_carries_the_csp_and_frame_denial(client):
-    response = client.get(reverse("programmes:catalogue"))
+    response = client.get(reverse("catalogue:index"))
 
     assert csp_directives(response["Content-Security-Policy"]) == EXPECTED_CSP
     assert response["X-Frame-Options"] == "DENY"

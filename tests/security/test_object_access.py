@@ -162,7 +162,7 @@ ROUTES: dict[str, Route] = {
         extra={"wrong_status": (200,)},  # Django's page says the link is not valid, without a form
     ),
     # --- Catalogue and booking (public objects; unpublished ones do not exist) ----------------
-    "programmes:offer": Route(
+    "catalogue:offer": Route(
         "public",
         lambda w: {"slug": w.offer.slug},
         hidden_kwargs=lambda w: {"slug": w.hidden_offer.slug},
@@ -284,7 +284,7 @@ def test_the_enumeration_finds_the_object_level_patterns_of_every_app():
         patterns
     )
     assert not any(name.startswith("admin:") for name in patterns)
-    assert "programmes:catalogue" not in patterns  # no value in its URL
+    assert "catalogue:index" not in patterns  # no value in its URL
 
 
 # ---------------------------------------------------------------------------------------------

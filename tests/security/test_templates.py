@@ -50,7 +50,7 @@ def test_history_list_override_follows_the_installed_django_simple_history():
 
 
 def test_the_500_page_is_styled_by_its_stylesheet_not_by_a_style_attribute(rf):
-    from louvrelens_social.views import server_error
+    from common.views import server_error
 
     response = server_error(rf.get("/"))
 

@@ -16,13 +16,13 @@ from django.utils.translation import gettext, ngettext
 
 from bookings.enums import BookingStatus, RequestStatus
 from bookings.selectors import seats_taken
+from dashboard import impact
+from dashboard.views import figures_cache_key
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from partners.enums import StructureKind, StructureStatus
-from programmes import impact
 from programmes.enums import OfferKind
 from programmes.models import Assignment
-from programmes.views.dashboard import figures_cache_key
 from tests.factories import (
     BookingFactory,
     OfferFactory,

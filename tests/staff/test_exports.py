@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from openpyxl import load_workbook
 
-from bookings.exports import attendance_table, bookings_table, partners_table
+from dashboard.exports import attendance_table, bookings_table, partners_table
 from tests.factories import BookingFactory
 
 from .conftest import YEAR_2025, local, session_at

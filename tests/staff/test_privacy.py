@@ -22,10 +22,10 @@ from bookings.privacy import (
     structure_export,
 )
 from bookings.services import BookingError
+from dashboard import impact
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from partners.models import Invitation, Membership, User
-from programmes import impact
 from tests.factories import (
     PASSWORD,
     BookingFactory,

@@ -12,6 +12,7 @@ import logging
 import signal
 import time
 
+from celery import current_app
 from celery.schedules import maybe_schedule
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -33,8 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Run every interval task once, then stop.")
 
     def handle(self, *args, interval: float, once: bool, **options):
-        from louvrelens_social.celery import app
-
+        app = current_app
         app.loader.import_default_modules()  # registers every app's tasks
         if settings.CELERY_BROKER_URL:
             self.stderr.write(

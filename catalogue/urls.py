@@ -1,10 +1,10 @@
 from django.urls import path
 
-from .views import catalogue
+from . import views as catalogue
 
-app_name = "programmes"
+app_name = "catalogue"
 
 urlpatterns = [
-    path("", catalogue.catalogue, name="catalogue"),
+    path("", catalogue.catalogue, name="index"),
     path("<slug:slug>/", catalogue.offer_detail, name="offer"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import projects
+from . import project_views as projects
 
 app_name = "projects"
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from bookings import calendar as ical
 from bookings.attendance import (
     RECORDABLE_STATUSES,
     AttendanceError,
@@ -36,14 +37,12 @@ from bookings.attendance import (
 )
 from bookings.enums import SEATED_STATUSES, BookingStatus
 from bookings.models import AttendanceChange, Booking
-from bookings.selectors import DateWords, url_maker
-from louvrelens_social.pagecache import content_version, personal_page
+from common.pagecache import content_version, personal_page
+from common.text import DateWords, url_maker
 from partners.models import MEDIATORS_GROUP, Structure, User
-
-from .. import calendar as ical
-from .. import services
-from ..enums import SessionStatus
-from ..models import Assignment, Session
+from programmes import services
+from programmes.enums import SessionStatus
+from programmes.models import Assignment, Session
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{1,2})$")
 

@@ -25,8 +25,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from icalendar import Calendar, Event
 
-from .enums import AccessibilityFeature, SessionStatus
-from .models import Session
+from programmes.enums import AccessibilityFeature, SessionStatus
+from programmes.models import Session
+
+from .enums import SEATED_STATUSES, BookingStatus
+from .models import Booking
 
 PRODID = "-//Musée du Louvre-Lens//Portail des partenaires//FR"
 UID_DOMAIN = "louvrelens-portail"
@@ -72,7 +75,6 @@ def _session_page_url(session: Session) -> str:
 
 def _active_bookings(session: Session) -> list:
     """Bookings holding seats, from the prefetch when there is one."""
-    from bookings.enums import SEATED_STATUSES
 
     cache = getattr(session, "_prefetched_objects_cache", {})
     if "bookings" in cache:
@@ -151,7 +153,6 @@ def _finish(calendar: Calendar, starts: list[dt.datetime]) -> bytes:
 
 
 def _booking_event(booking) -> Event:
-    from bookings.enums import BookingStatus
 
     session = booking.session
     event = Event()
@@ -201,8 +202,6 @@ def _feed_window_start() -> dt.datetime:
 
 def mediator_feed(user) -> bytes:
     """The sessions a mediator leads, from 90 days ago on, cancelled ones marked CANCELLED."""
-    from bookings.enums import SEATED_STATUSES
-    from bookings.models import Booking
 
     sessions = list(
         Session.objects.filter(assignments__mediator=user, start__gte=_feed_window_start())
@@ -235,8 +234,6 @@ def structure_feed(structure) -> bytes:
 
 def structures_feed(structures, *, name: str | None = None) -> bytes:
     """The bookings of several structures in one calendar (a coordinator of more than one)."""
-    from bookings.enums import BookingStatus
-    from bookings.models import Booking
 
     bookings = list(
         Booking.objects.filter(structure__in=structures, session__start__gte=_feed_window_start())

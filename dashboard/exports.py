@@ -20,11 +20,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from bookings.enums import BookingStatus
+from bookings.models import Booking
 from partners.enums import KIND_FIELD, StructureKind
 from partners.models import Structure
-
-from .enums import BookingStatus
-from .models import Booking
 
 CSV_DELIMITER = ";"
 DATE_FORMAT = "%d/%m/%Y"

@@ -1,23 +1,17 @@
-"""Pages that belong to the portal as a whole: home, health check, static pages, error pages."""
+"""Pages of the portal as a whole: health check, static pages, error pages."""
 
 from __future__ import annotations
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from programmes.selectors import home_figures
-
 from .pagecache import public_page
-
-
-@require_safe
-@public_page()
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"figures": home_figures()})
 
 
 @require_safe
@@ -54,9 +48,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         healthy = False
     if settings.CELERY_BROKER_URL:
         try:
-            from louvrelens_social.celery import app
-
-            with app.connection_for_write() as conn:
+            with current_app.connection_for_write() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
             checks["broker"] = "ok"
         except Exception as exc:  # noqa: BLE001
@@ -75,8 +67,6 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors that could fail again: a plain render of a self-contained template.
-    from django.template import loader
-
     return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 

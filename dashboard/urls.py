@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import dashboard
+from . import views as dashboard
 
 app_name = "dashboard"
 

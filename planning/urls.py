@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import planning
+from . import views as planning
 
 app_name = "planning"
 

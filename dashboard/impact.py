@@ -31,11 +31,12 @@ from django.utils import timezone, translation
 from bookings.enums import BookingStatus, RequestKind, RequestStatus
 from bookings.models import Booking, ProjectRequest
 from bookings.selectors import annotate_seats_taken
+from notifications.enums import MessageState
+from notifications.models import OutboxMessage
 from partners.enums import KIND_FIELD, StructureField, StructureKind, StructureStatus
 from partners.models import Structure
-
-from .enums import OfferKind, SessionStatus
-from .models import Assignment, Project, Session
+from programmes.enums import OfferKind, SessionStatus
+from programmes.models import Assignment, Project, Session
 
 UPCOMING_DAYS = 14
 LIST_LIMIT = 20
@@ -382,8 +383,6 @@ def waiting_lists(*, now: dt.datetime | None = None, limit: int = LIST_LIMIT) ->
 
 def failed_messages(*, limit: int = LIST_LIMIT) -> Listing:
     """Emails that could not be sent, newest first (only the fields staff need to act; one query)."""
-    from notifications.enums import MessageState
-    from notifications.models import OutboxMessage
 
     messages = OutboxMessage.objects.filter(state=MessageState.FAILED).order_by("-pk")
     return _first_rows(messages, "id", "to", "template", "last_error", limit=limit)

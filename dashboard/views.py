@@ -28,13 +28,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from bookings import exports
 from bookings.privacy import structure_erase, structure_export
 from bookings.services import BookingError
-from louvrelens_social.pagecache import content_version, personal_page
+from common.pagecache import content_version, personal_page
 from partners.models import Structure
 
-from .. import impact
+from . import exports, impact
 
 MAX_PERIOD_YEARS = 10
 FIRST_YEAR = 2012  # the Louvre-Lens opened in December 2012

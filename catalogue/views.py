@@ -12,13 +12,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from louvrelens_social.pagecache import public_page
+from bookings.selectors import bookable_sessions, catalogue_offers, home_figures, next_abc_sessions
+from common.pagecache import public_page
 from partners.enums import TrainingModule
 from partners.selectors import booking_refusal_reason, current_structure, has_completed
-
-from ..enums import AccessibilityFeature, Audience, OfferKind
-from ..models import Exhibition
-from ..selectors import bookable_sessions, catalogue_offers, next_abc_sessions, published_offers
+from programmes.enums import AccessibilityFeature, Audience, OfferKind
+from programmes.models import Exhibition
+from programmes.selectors import published_offers
 
 # The visitor's choice of the easy-to-read (FALC) presentation, kept in their session.
 EASY_READ_SESSION_KEY = "catalogue_easy_read"
@@ -188,3 +188,9 @@ def offer_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "abc_sessions": next_abc_sessions() if offer.requires_abc_training else [],
         },
     )
+
+
+@require_safe
+@public_page()
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"figures": home_figures()})

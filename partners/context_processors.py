@@ -10,7 +10,7 @@ from partners.selectors import current_structure, request_memberships
 # The main menu: (url name, label, who sees it).
 # "all", "anonymous", "authenticated", "coordinator" (has a structure), "mediator", "staff".
 NAV = [
-    ("programmes:catalogue", _("Offers"), "all"),
+    ("catalogue:index", _("Offers"), "all"),
     ("bookings:list", _("My bookings"), "coordinator"),
     ("bookings:requests", _("My requests"), "coordinator"),
     ("partners:my_structure", _("My structure"), "coordinator"),

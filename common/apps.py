@@ -1,11 +1,11 @@
 from django.apps import AppConfig
 
 
-class PortalConfig(AppConfig):
-    """The project itself as an app: it ties the page cache to the writes of the other apps."""
+class CommonConfig(AppConfig):
+    """Shared infrastructure: the page cache, permission helpers, admin helpers, error pages, checks."""
 
-    name = "louvrelens_social"
-    verbose_name = "Louvre-Lens portal"
+    name = "common"
+    verbose_name = "Common"
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 (registers the checks)

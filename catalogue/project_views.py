@@ -15,8 +15,7 @@ from django.views.decorators.http import require_safe
 
 from bookings.models import Booking, ProjectRequest
 from partners.selectors import request_memberships
-
-from ..models import Project, Session
+from programmes.models import Project, Session
 
 
 def _structure_ids(request: HttpRequest) -> list[int]:
