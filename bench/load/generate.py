@@ -3,15 +3,25 @@
     .venv/bin/python bench/load/generate.py                 both sizes
     .venv/bin/python bench/load/generate.py --size large    5,000 structures, 50,000 sessions, 1M bookings
     .venv/bin/python bench/load/generate.py --size small    the demo programme (seed_demo --force)
+    .venv/bin/python bench/load/generate.py --size tiny --database NAME
+                                                            the large data set's shape at a tiny size
+                                                            (50 structures, 60 sessions, 300 bookings)
 
 Each size has its own PostgreSQL database (dropped and created again, then migrated):
-BENCH_DB_LARGE (louvrelens_bench) and BENCH_DB_SMALL (louvrelens_bench_small), on BENCH_PG_URL
+BENCH_DB_LARGE (louvrelens_bench), BENCH_DB_SMALL (louvrelens_bench_small) and BENCH_DB_TINY
+(louvrelens_bench_tiny), or the one given with --database, on BENCH_PG_URL
 (postgres://postgres@127.0.0.1:5432). Nothing else is touched.
 
 The large data set is written with COPY from generated text streams, never row by row, and keeps
 every rule of the portal: one active booking per structure and session, seats taken never over
 the capacity, wheelchair users within the group, per-person offers booked one relais at a time.
 The same seed gives the same data (random.Random(2026)); dates follow today's date.
+
+Its columns come from the models: each table's are its model's concrete fields, and each row is a
+dict by field (attname: `session_id` for a foreign key) in which a field left out takes the model's
+default (see `copy_model`). A new column with a default needs nothing here; a new required column
+without one stops the generator with a message naming the model and the field. When the session has
+a `seats_taken` column, it is filled from the bookings with the portal's own rule (`seats_holding_q`).
 
 Both sizes also get POOL_SIZE coordinators (of active structures, email confirmed) who book
 nothing else: the booking POST gives each request one of them (a structure books a session once).
@@ -20,17 +30,24 @@ nothing else: the booking POST gives each request one of them (a structure books
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import io
+import json
 import math
+import operator
 import os
 import random
-import secrets
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import django
+from django.apps import apps
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -39,17 +56,67 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rs
 DATABASES = {
     "large": os.environ.get("BENCH_DB_LARGE", "louvrelens_bench"),
     "small": os.environ.get("BENCH_DB_SMALL", "louvrelens_bench_small"),
+    "tiny": os.environ.get("BENCH_DB_TINY", "louvrelens_bench_tiny"),
 }
 PASSWORD = "bench-only-password"  # noqa: S105 - throw-away accounts of a local benchmark database
 POOL_SIZE = 800  # coordinators reserved for the booking POST
 PARIS = ZoneInfo("Europe/Paris")
 
-STRUCTURES = 5_000
-SESSIONS = 50_000
-BOOKINGS = 1_000_000
-MEDIATORS = 20
-PAST_DAYS = 4 * 365
-FUTURE_DAYS = 365
+
+@dataclasses.dataclass(frozen=True)
+class Size:
+    """How much the generated data set holds (the offers, exhibitions and projects are fixed)."""
+
+    structures: int
+    sessions: int
+    bookings: int
+    mediators: int
+    pool: int  # active structures that book nothing: the booking POST's clients
+    past_days: int  # sessions are spread over these days before today and `future_days` after
+    future_days: int
+    requests: int  # project requests
+
+
+SIZES = {
+    "large": Size(
+        structures=5_000,
+        sessions=50_000,
+        bookings=1_000_000,
+        mediators=20,
+        pool=POOL_SIZE,
+        past_days=4 * 365,
+        future_days=365,
+        requests=300,
+    ),
+    "tiny": Size(
+        structures=50,
+        sessions=60,
+        bookings=300,
+        mediators=3,
+        pool=5,
+        past_days=20,
+        future_days=10,
+        requests=6,
+    ),
+}
+# Every model the large (and tiny) data set writes, in the order it writes them.
+MODELS = [
+    "partners.Structure",
+    "partners.User",
+    "partners.User_groups",
+    "partners.Membership",
+    "partners.TrainingRecord",
+    "programmes.Exhibition",
+    "programmes.Offer",
+    "programmes.Offer_accessibility",
+    "programmes.Project",
+    "programmes.Project_partners",
+    "programmes.Session",
+    "programmes.Assignment",
+    "bookings.Booking",
+    "bookings.Booking_accessibility_needs",
+    "bookings.ProjectRequest",
+]
 
 CITIES = [
     ("Lens", "62300"),
@@ -127,6 +194,10 @@ ACCESSIBILITY = ["lsf", "audio_description", "falc", "wheelchair", "hearing_loop
 # ---------------------------------------------------------------------------------------------
 
 
+class GeneratorError(Exception):
+    """The models and this generator disagree (a required field it does not fill, a field gone)."""
+
+
 def django_env(db_name: str) -> dict[str, str]:
     return {
         **os.environ,
@@ -138,6 +209,16 @@ def django_env(db_name: str) -> dict[str, str]:
         "DJANGO_MANIFEST_STATIC": "0",
         "PYTHONPATH": str(REPO),
     }
+
+
+def setup_django() -> None:
+    """Load the portal's models in this process (the data is written with COPY, not with the ORM)."""
+    if apps.ready:
+        return
+    os.environ.update(
+        {k: v for k, v in django_env("postgres").items() if k.startswith(("DJANGO", "DATABASE"))}
+    )
+    django.setup()
 
 
 def connect(db_name: str):
@@ -163,8 +244,146 @@ def manage(db_name: str, *args: str) -> None:
     )
 
 
-def copy(cursor, table: str, columns: list[str], rows) -> int:
-    """COPY rows (tuples; None is NULL) into a table, 100,000 at a time; returns how many."""
+def migrate_and_hash(db_name: str) -> str:
+    """Migrate the database while this process loads Django for the password hash and the models;
+    returns the hash."""
+    command = [sys.executable, str(REPO / "manage.py"), "migrate", "--no-input", "-v", "0"]
+    migrating = subprocess.Popen(command, env=django_env(db_name), cwd=REPO)
+    try:
+        hashed = password_hash()
+    finally:
+        migrating.wait()
+    if migrating.returncode:
+        raise subprocess.CalledProcessError(migrating.returncode, command)
+    return hashed
+
+
+def escape(text: str) -> str:
+    """A text value in COPY's text format: a backslash, a tab or a line break in it is escaped."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def copy_text(value: object) -> str:
+    """One value in COPY's text format (None is NULL)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    if isinstance(value, dt.date):  # and datetimes
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return escape(json.dumps(value))
+    return escape(str(value))
+
+
+def field_default(model, field, *, now: dt.datetime) -> tuple[object, bool]:
+    """What a row that leaves `field` out gets, as Django itself would fill it, and whether that is
+    drawn again for each row (a callable default); a GeneratorError for a required field."""
+    if field.has_default():
+        if callable(field.default):
+            return field.get_default, True
+        return field.get_default(), False
+    if field.null:
+        return None, False
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return (now if field.get_internal_type() == "DateTimeField" else now.date()), False
+    if field.blank and field.empty_strings_allowed:
+        return "", False  # as makemigrations fills a new blank text column
+    raise GeneratorError(
+        f"{model._meta.label}.{field.name} (column {field.column}) has no default and is not nullable: "
+        f"bench/load/generate.py must give it a value in each row of {model._meta.db_table}."
+    )
+
+
+def row_writer(model, keys: tuple[str, ...], *, now: dt.datetime) -> Callable[[dict], str]:
+    """The function turning a row with these keys into a COPY line in the model's column order.
+
+    Built once per shape of row: the defaults of the fields the row leaves out are rendered once
+    (a callable default is called for each row), so a row costs one pass over its own values.
+    """
+    fields = model._meta.concrete_fields
+    unknown = set(keys) - {field.attname for field in fields}
+    if unknown:
+        raise GeneratorError(
+            f"{model._meta.label} has no field {', '.join(sorted(unknown))}: "
+            "bench/load/generate.py still writes it."
+        )
+    given = [field.attname for field in fields if field.attname in keys]
+    drawn = []  # callable defaults
+    pieces = []  # a str.format template: "{n}" for the row's values and the drawn defaults
+    for field in fields:
+        if field.attname in keys:
+            pieces.append(f"{{{given.index(field.attname)}}}")
+            continue
+        value, per_row = field_default(model, field, now=now)
+        if per_row:
+            pieces.append(f"{{{len(given) + len(drawn)}}}")
+            drawn.append(value)
+        else:
+            pieces.append(copy_text(value).replace("{", "{{").replace("}", "}}"))
+    template = "\t".join(pieces)
+    if len(given) == 1:
+        name = given[0]
+
+        def pick(row: dict) -> tuple:
+            return (row[name],)
+
+    else:
+        pick = operator.itemgetter(*given) if given else (lambda row: ())
+
+    def write(row: dict) -> str:
+        return template.format(
+            *[
+                "\\N"
+                if value is None
+                # escape(value), written out: it runs for each value of a million rows
+                else value.replace("\\", "\\\\")
+                .replace("\t", "\\t")
+                .replace("\n", "\\n")
+                .replace("\r", "\\r")
+                if value.__class__ is str
+                # ints, booleans, dates and the rest
+                else str(value)
+                if value.__class__ is int
+                else copy_text(value)
+                for value in pick(row)
+            ],
+            *[copy_text(draw()) for draw in drawn],
+        )
+
+    return write
+
+
+def copy_model(cursor, label: str, rows: Iterable[dict], *, now: dt.datetime) -> int:
+    """COPY rows into a model's table, 100,000 at a time; returns how many.
+
+    The columns are the model's concrete fields. Each row is a dict by field attname (`session_id`
+    for a foreign key); a field it leaves out takes the model's default (a callable default is
+    called for each row), NULL when the field is nullable, "" when it is blank text, the time of the
+    run when it is auto_now(_add). A required field left out, or a key that is no field of the
+    model, is a GeneratorError naming the model and the field.
+    """
+    model = apps.get_model(label)
+    writers: dict[tuple[str, ...], Callable[[dict], str]] = {}
+
+    def lines() -> Iterator[str]:
+        for row in rows:
+            keys = tuple(row)
+            write = writers.get(keys)
+            if write is None:
+                write = writers[keys] = row_writer(model, keys, now=now)
+            yield write(row)
+
+    columns = [field.column for field in model._meta.concrete_fields]
+    return copy_lines(cursor, model._meta.db_table, columns, lines())
+
+
+def copy_lines(cursor, table: str, columns: list[str], lines: Iterable[str]) -> int:
+    """COPY text lines (tab-separated, in `columns`' order) into a table, 100,000 at a time."""
     total = 0
     buffer = io.StringIO()
     pending = 0
@@ -176,8 +395,8 @@ def copy(cursor, table: str, columns: list[str], rows) -> int:
         buffer.seek(0)
         buffer.truncate()
 
-    for row in rows:
-        buffer.write("\t".join("\\N" if value is None else str(value) for value in row))
+    for line in lines:
+        buffer.write(line)
         buffer.write("\n")
         pending += 1
         total += 1
@@ -189,13 +408,37 @@ def copy(cursor, table: str, columns: list[str], rows) -> int:
     return total
 
 
-def reset_sequences(cursor, tables: list[str]) -> None:
-    for table in tables:
+def reset_sequences(cursor, labels: list[str]) -> None:
+    for label in labels:
+        table = apps.get_model(label)._meta.db_table
         cursor.execute(
             # Our own table names, never input.
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
             f"COALESCE((SELECT MAX(id) FROM {table}), 1))"
         )
+
+
+def fill_seats_taken(cursor) -> None:
+    """Each session's `seats_taken`, summed from its seat-holding bookings by the portal's own rule."""
+    # The portal's modules can be imported once Django is set up (setup_django), not before.
+    from django.db.models import F, Sum
+
+    from bookings.selectors import seats_holding_q
+
+    holding = (
+        apps.get_model("bookings.Booking")
+        .objects.filter(seats_holding_q())
+        .values("session_id")
+        .annotate(seats=Sum(F("participants") + F("accompanying_staff")))
+        .order_by()
+    )
+    sql, params = holding.query.sql_with_params()
+    cursor.execute(
+        # The aggregate is the ORM's own SQL; its values are passed as parameters.
+        f"UPDATE programmes_session AS s SET seats_taken = t.seats FROM ({sql}) AS t "  # noqa: S608
+        "WHERE s.id = t.session_id",
+        params,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,12 +447,7 @@ def reset_sequences(cursor, tables: list[str]) -> None:
 
 
 def password_hash() -> str:
-    os.environ.update(
-        {k: v for k, v in django_env("postgres").items() if k.startswith(("DJANGO", "DATABASE"))}
-    )
-    import django
-
-    django.setup()
+    setup_django()
     from django.contrib.auth.hashers import make_password
 
     return make_password(PASSWORD)
@@ -219,81 +457,43 @@ def iso(value: dt.datetime | dt.date) -> str:
     return value.isoformat()
 
 
-def user_row(uid, email, first, last, *, hashed, now, staff=False, superuser=False):
-    return (
-        uid,
-        hashed,
-        None,
-        superuser,
-        first,
-        last,
-        staff,
-        True,
-        iso(now),
-        email,
-        "06 12 34 56 78",
-        True,
-        "fr",
-        secrets.token_urlsafe(24),
-    )
+def user_row(uid, email, first, last, *, hashed, now, staff=False, superuser=False) -> dict:
+    # last_login is NULL and calendar_token the model's default (a new random token).
+    return {
+        "id": uid,
+        "password": hashed,
+        "is_superuser": superuser,
+        "first_name": first,
+        "last_name": last,
+        "is_staff": staff,
+        "is_active": True,
+        "date_joined": iso(now),
+        "email": email,
+        "phone": "06 12 34 56 78",
+        "email_verified": True,
+        "language": "fr",
+    }
 
 
-USER_COLUMNS = [
-    "id",
-    "password",
-    "last_login",
-    "is_superuser",
-    "first_name",
-    "last_name",
-    "is_staff",
-    "is_active",
-    "date_joined",
-    "email",
-    "phone",
-    "email_verified",
-    "language",
-    "calendar_token",
-]
-STRUCTURE_COLUMNS = [
-    "id",
-    "name",
-    "kind",
-    "address",
-    "postcode",
-    "city",
-    "departement",
-    "siret",
-    "phone",
-    "email",
-    "publics",
-    "status",
-    "status_reason",
-    "created_at",
-    "approved_at",
-]
-
-
-def structure_row(sid, *, rng, now, status="active", prefix="Structure"):
+def structure_row(sid, *, rng, now, status="active", prefix="Structure") -> dict:
     city, postcode = CITIES[sid % len(CITIES)]
     kind = STRUCTURE_KINDS[sid % len(STRUCTURE_KINDS)]
     created = now - dt.timedelta(days=rng.randint(400, 3000))
-    return (
-        sid,
-        f"{prefix} {sid:05d}",
-        kind,
-        f"{sid} rue de la République",
-        postcode,
-        city,
-        postcode[:2],
-        "",
-        "03 21 00 00 00",
-        f"contact{sid}@bench.example",
-        "Groupes d'adultes et de jeunes accompagnés.",
-        status,
-        "",
-        iso(created),
-        iso(created + dt.timedelta(days=3)) if status != "pending" else None,
-    )
+    return {
+        "id": sid,
+        "name": f"{prefix} {sid:05d}",
+        "kind": kind,
+        "address": f"{sid} rue de la République",
+        "postcode": postcode,
+        "city": city,
+        "departement": postcode[:2],
+        "phone": "03 21 00 00 00",
+        "email": f"contact{sid}@bench.example",
+        "publics": "Groupes d'adultes et de jeunes accompagnés.",
+        "status": status,
+        "created_at": iso(created),
+        "approved_at": iso(created + dt.timedelta(days=3)) if status != "pending" else None,
+    }
 
 
 def add_pool(cursor, *, hashed: str, rng: random.Random, first_id: int, count: int) -> None:
@@ -302,32 +502,41 @@ def add_pool(cursor, *, hashed: str, rng: random.Random, first_id: int, count: i
     cursor.execute("SELECT COALESCE(MAX(id), 0) FROM partners_user")
     first_user = cursor.fetchone()[0] + 1
     ids = range(first_id, first_id + count)
-    copy(
+    copy_model(
         cursor,
-        "partners_structure",
-        STRUCTURE_COLUMNS,
+        "partners.Structure",
         (structure_row(sid, rng=rng, now=now, prefix="Structure du banc") for sid in ids),
+        now=now,
     )
-    copy(
+    copy_model(
         cursor,
-        "partners_user",
-        USER_COLUMNS,
+        "partners.User",
         (
             user_row(
                 first_user + n, f"pool{n:04d}@bench.example", "Relais", f"Banc {n}", hashed=hashed, now=now
             )
             for n in range(count)
         ),
+        now=now,
     )
     cursor.execute("SELECT COALESCE(MAX(id), 0) FROM partners_membership")
     first_membership = cursor.fetchone()[0] + 1
-    copy(
+    copy_model(
         cursor,
-        "partners_membership",
-        ["id", "user_id", "structure_id", "role", "created_at"],
-        ((first_membership + n, first_user + n, first_id + n, "coordinator", iso(now)) for n in range(count)),
+        "partners.Membership",
+        (
+            {
+                "id": first_membership + n,
+                "user_id": first_user + n,
+                "structure_id": first_id + n,
+                "role": "coordinator",
+                "created_at": iso(now),
+            }
+            for n in range(count)
+        ),
+        now=now,
     )
-    reset_sequences(cursor, ["partners_structure", "partners_user", "partners_membership"])
+    reset_sequences(cursor, ["partners.Structure", "partners.User", "partners.Membership"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -335,8 +544,7 @@ def add_pool(cursor, *, hashed: str, rng: random.Random, first_id: int, count: i
 # ---------------------------------------------------------------------------------------------
 
 
-def generate_small() -> None:
-    name = DATABASES["small"]
+def generate_small(name: str) -> None:
     started = time.monotonic()
     recreate(name)
     manage(name, "migrate", "--no-input", "-v", "0")
@@ -361,17 +569,15 @@ def vacuum(name: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Large: 5,000 structures, 50,000 sessions, 1,000,000 bookings
+# Large: 5,000 structures, 50,000 sessions, 1,000,000 bookings (or the same shape, tiny)
 # ---------------------------------------------------------------------------------------------
 
 
-def generate_large() -> None:
-    name = DATABASES["large"]
+def generate_large(name: str, size: Size, label: str = "large") -> None:
     started = time.monotonic()
     rng = random.Random(2026)
     recreate(name)
-    manage(name, "migrate", "--no-input", "-v", "0")
-    hashed = password_hash()
+    hashed = migrate_and_hash(name)
     now = dt.datetime.now(PARIS).replace(microsecond=0)
     today = now.date()
     conn = connect(name)
@@ -381,19 +587,29 @@ def generate_large() -> None:
     cursor.execute("SELECT id FROM auth_group WHERE name = 'Mediators'")
     mediators_group = cursor.fetchone()[0]
 
+    def copy(model_label: str, rows: Iterable[dict]) -> int:
+        return copy_model(cursor, model_label, rows, now=now)
+
     # People and structures -------------------------------------------------------------------
-    active = STRUCTURES - 200
-    statuses = ["active"] * active + ["pending"] * 100 + ["suspended"] * 50 + ["archived"] * 50
+    # One structure in 25 is not active: half of them pending, a quarter suspended, a quarter archived.
+    inactive = size.structures // 25
+    pending, suspended = inactive // 2, inactive // 4
+    archived = inactive - pending - suspended
+    active = size.structures - inactive
+    statuses = (
+        ["active"] * active + ["pending"] * pending + ["suspended"] * suspended + ["archived"] * archived
+    )
     copy(
-        cursor,
-        "partners_structure",
-        STRUCTURE_COLUMNS,
-        (structure_row(sid, rng=rng, now=now, status=statuses[sid - 1]) for sid in range(1, STRUCTURES + 1)),
+        "partners.Structure",
+        (
+            structure_row(sid, rng=rng, now=now, status=statuses[sid - 1])
+            for sid in range(1, size.structures + 1)
+        ),
     )
     staff_id = 1
-    mediator_ids = list(range(2, 2 + MEDIATORS))
-    first_coordinator = 2 + MEDIATORS
-    coordinator_of = {sid: first_coordinator + sid - 1 for sid in range(1, STRUCTURES + 1)}
+    mediator_ids = list(range(2, 2 + size.mediators))
+    first_coordinator = 2 + size.mediators
+    coordinator_of = {sid: first_coordinator + sid - 1 for sid in range(1, size.structures + 1)}
     users = [
         user_row(
             staff_id,
@@ -410,7 +626,7 @@ def generate_large() -> None:
         user_row(uid, f"mediator{n:02d}@bench.example", "Médiateur", f"N{n:02d}", hashed=hashed, now=now)
         for n, uid in enumerate(mediator_ids)
     ]
-    pool = set(range(active - POOL_SIZE + 1, active + 1))  # these structures book nothing
+    pool = set(range(active - size.pool + 1, active + 1))  # these structures book nothing
     users += [
         user_row(
             uid,
@@ -422,60 +638,63 @@ def generate_large() -> None:
         )
         for sid, uid in coordinator_of.items()
     ]
-    copy(cursor, "partners_user", USER_COLUMNS, users)
+    copy("partners.User", users)
     copy(
-        cursor,
-        "partners_user_groups",
-        ["user_id", "group_id"],
-        ((uid, mediators_group) for uid in mediator_ids),
-    )
-    copy(
-        cursor,
-        "partners_membership",
-        ["id", "user_id", "structure_id", "role", "created_at"],
-        ((sid, uid, sid, "coordinator", iso(now)) for sid, uid in coordinator_of.items()),
-    )
-    copy(
-        cursor,
-        "partners_trainingrecord",
-        ["id", "user_id", "module", "completed_on", "source", "session_id", "recorded_by_id", "created_at"],
+        "partners.User_groups",
         (
-            (sid, uid, "abc", iso(today - dt.timedelta(days=500)), "staff", None, staff_id, iso(now))
+            {"id": n, "user_id": uid, "group_id": mediators_group}
+            for n, uid in enumerate(mediator_ids, start=1)
+        ),
+    )
+    copy(
+        "partners.Membership",
+        (
+            {"id": sid, "user_id": uid, "structure_id": sid, "role": "coordinator", "created_at": iso(now)}
+            for sid, uid in coordinator_of.items()
+        ),
+    )
+    copy(
+        "partners.TrainingRecord",
+        (
+            {
+                "id": sid,
+                "user_id": uid,
+                "module": "abc",
+                "completed_on": iso(today - dt.timedelta(days=500)),
+                "source": "staff",
+                "recorded_by_id": staff_id,
+                "created_at": iso(now),
+            }
             for sid, uid in coordinator_of.items()
         ),
     )
 
     # Exhibitions, offers, projects --------------------------------------------------------------
     exhibitions = [
-        (
-            1,
-            "Galerie du temps",
-            "galerie-du-temps",
-            "permanent",
-            "La collection.",
-            iso(dt.date(2012, 12, 4)),
-            None,
-        )
+        {
+            "id": 1,
+            "title": "Galerie du temps",
+            "slug": "galerie-du-temps",
+            "kind": "permanent",
+            "description": "La collection.",
+            "start_date": iso(dt.date(2012, 12, 4)),
+            "end_date": None,
+        }
     ]
     for n in range(2, 13):
         start = today - dt.timedelta(days=1500) + dt.timedelta(days=150 * n)
         exhibitions.append(
-            (
-                n,
-                f"Exposition {n}",
-                f"exposition-{n}",
-                "temporary",
-                "Une exposition temporaire.",
-                iso(start),
-                iso(start + dt.timedelta(days=120)),
-            )
+            {
+                "id": n,
+                "title": f"Exposition {n}",
+                "slug": f"exposition-{n}",
+                "kind": "temporary",
+                "description": "Une exposition temporaire.",
+                "start_date": iso(start),
+                "end_date": iso(start + dt.timedelta(days=120)),
+            }
         )
-    copy(
-        cursor,
-        "programmes_exhibition",
-        ["id", "title", "slug", "kind", "description", "start_date", "end_date"],
-        exhibitions,
-    )
+    copy("programmes.Exhibition", exhibitions)
     offers = []  # (id, per_person, capacity range, published)
     offer_rows = []
     offer_access = []
@@ -486,103 +705,62 @@ def generate_large() -> None:
             published = oid % 12 != 0
             offers.append((oid, per_person, capacity, published))
             offer_rows.append(
-                (
-                    oid,
-                    f"{kind.replace('_', ' ').capitalize()} {n + 1}",
-                    f"{kind.replace('_', '-')}-{n + 1}",
-                    kind,
-                    audience,
-                    "",
-                    "Une offre du programme, décrite en une phrase.",
-                    "Une description de l'offre, de son déroulé et de ce que le groupe y découvre.",
-                    "",
-                    90,
-                    1 if per_person else 4,
-                    1 if per_person else 20,
-                    None if per_person else 8,
-                    48,
-                    72,
-                    kind == "autonomous_visit",
-                    (oid % 12) + 1 if oid % 3 else None,
-                    "Hall d'accueil",
-                    "",
-                    published,
-                    iso(now - dt.timedelta(days=1600)),
-                )
+                {
+                    "id": oid,
+                    "title": f"{kind.replace('_', ' ').capitalize()} {n + 1}",
+                    "slug": f"{kind.replace('_', '-')}-{n + 1}",
+                    "kind": kind,
+                    "audience": audience,
+                    "summary": "Une offre du programme, décrite en une phrase.",
+                    "description": (
+                        "Une description de l'offre, de son déroulé et de ce que le groupe y découvre."
+                    ),
+                    "duration_minutes": 90,
+                    "min_group_size": 1 if per_person else 4,
+                    "max_group_size": 1 if per_person else 20,
+                    "participants_per_staff": None if per_person else 8,
+                    "cancellation_deadline_hours": 48,
+                    "booking_deadline_hours": 72,
+                    "requires_abc_training": kind == "autonomous_visit",
+                    "exhibition_id": (oid % 12) + 1 if oid % 3 else None,
+                    "meeting_point": "Hall d'accueil",
+                    "is_published": published,
+                    "created_at": iso(now - dt.timedelta(days=1600)),
+                }
             )
             for code in rng.sample(ACCESSIBILITY, 2):
-                offer_access.append((len(offer_access) + 1, oid, options[code]))
+                offer_access.append(
+                    {"id": len(offer_access) + 1, "offer_id": oid, "accessibilityoption_id": options[code]}
+                )
+    copy("programmes.Offer", offer_rows)
+    copy("programmes.Offer_accessibility", offer_access)
     copy(
-        cursor,
-        "programmes_offer",
-        [
-            "id",
-            "title",
-            "slug",
-            "kind",
-            "audience",
-            "formula",
-            "summary",
-            "description",
-            "easy_read_summary",
-            "duration_minutes",
-            "min_group_size",
-            "max_group_size",
-            "participants_per_staff",
-            "cancellation_deadline_hours",
-            "booking_deadline_hours",
-            "requires_abc_training",
-            "exhibition_id",
-            "meeting_point",
-            "what_to_bring",
-            "is_published",
-            "created_at",
-        ],
-        offer_rows,
-    )
-    copy(cursor, "programmes_offer_accessibility", ["id", "offer_id", "accessibilityoption_id"], offer_access)
-    copy(
-        cursor,
-        "programmes_project",
-        [
-            "id",
-            "name",
-            "slug",
-            "description",
-            "goals",
-            "exhibition_id",
-            "patron",
-            "start_date",
-            "end_date",
-            "created_at",
-        ],
+        "programmes.Project",
         (
-            (
-                n,
-                f"Projet {n}",
-                f"projet-{n}",
-                "Un projet co-construit.",
-                "",
-                (n % 12) + 1,
-                "",
-                iso(today - dt.timedelta(days=60 * n)),
-                None,
-                iso(now),
-            )
+            {
+                "id": n,
+                "name": f"Projet {n}",
+                "slug": f"projet-{n}",
+                "description": "Un projet co-construit.",
+                "exhibition_id": (n % 12) + 1,
+                "start_date": iso(today - dt.timedelta(days=60 * n)),
+                "created_at": iso(now),
+            }
             for n in range(1, 31)
         ),
     )
     copy(
-        cursor,
-        "programmes_project_partners",
-        ["id", "project_id", "structure_id"],
-        ((n, (n - 1) // 3 + 1, n * 37 % active + 1) for n in range(1, 91)),
+        "programmes.Project_partners",
+        (
+            {"id": n, "project_id": (n - 1) // 3 + 1, "structure_id": n * 37 % active + 1}
+            for n in range(1, 91)
+        ),
     )
 
     # Sessions -----------------------------------------------------------------------------------
-    days = [today + dt.timedelta(days=d) for d in range(-PAST_DAYS, FUTURE_DAYS + 1)]
+    days = [today + dt.timedelta(days=d) for d in range(-size.past_days, size.future_days + 1)]
     days = [day for day in days if day.weekday() != 1]  # the museum is closed on Tuesdays
-    per_day, extra = divmod(SESSIONS, len(days))
+    per_day, extra = divmod(size.sessions, len(days))
     sessions = []  # (id, offer index, start, capacity, cancelled)
     session_rows = []
     sid = 0
@@ -596,50 +774,35 @@ def generate_large() -> None:
             cancelled = rng.random() < 0.02
             sessions.append((sid, offer, start, capacity, cancelled))
             session_rows.append(
-                (
-                    sid,
-                    offer[0],
-                    iso(start),
-                    iso(start + dt.timedelta(minutes=90)),
-                    PLACES[j // len(SLOTS)],
-                    capacity,
-                    iso(start - dt.timedelta(hours=72)),
-                    "cancelled" if cancelled else "planned",
-                    "Le médiateur est souffrant." if cancelled else "",
-                    None,
-                    0,
-                    iso(min(now, start) - dt.timedelta(days=90)),
-                    iso(min(now, start) - dt.timedelta(days=90)),
-                )
+                {
+                    "id": sid,
+                    "offer_id": offer[0],
+                    "start": iso(start),
+                    "end": iso(start + dt.timedelta(minutes=90)),
+                    "place": PLACES[j // len(SLOTS)],
+                    "capacity": capacity,
+                    "booking_deadline": iso(start - dt.timedelta(hours=72)),
+                    "status": "cancelled" if cancelled else "planned",
+                    "cancellation_reason": "Le médiateur est souffrant." if cancelled else "",
+                    "created_at": iso(min(now, start) - dt.timedelta(days=90)),
+                    "updated_at": iso(min(now, start) - dt.timedelta(days=90)),
+                }
             )
+    copy("programmes.Session", session_rows)
     copy(
-        cursor,
-        "programmes_session",
-        [
-            "id",
-            "offer_id",
-            "start",
-            "end",
-            "place",
-            "capacity",
-            "booking_deadline",
-            "status",
-            "cancellation_reason",
-            "project_id",
-            "sequence",
-            "created_at",
-            "updated_at",
-        ],
-        session_rows,
-    )
-    copy(
-        cursor,
-        "programmes_assignment",
-        ["id", "session_id", "mediator_id", "created_at"],
-        ((s[0], s[0], mediator_ids[s[0] % MEDIATORS], iso(now)) for s in sessions),
+        "programmes.Assignment",
+        (
+            {
+                "id": s[0],
+                "session_id": s[0],
+                "mediator_id": mediator_ids[s[0] % size.mediators],
+                "created_at": iso(now),
+            }
+            for s in sessions
+        ),
     )
 
-    # Bookings: how many per session (more in the past, fewer far ahead), summing to BOOKINGS ----
+    # Bookings: how many per session (more in the past, fewer far ahead), summing to size.bookings
     bookers = [s for s in range(1, active + 1) if s not in pool]
 
     def weight(session) -> float:
@@ -649,10 +812,15 @@ def generate_large() -> None:
         return fill * (capacity * 0.9 if offer[1] else capacity / 13)
 
     weights = [weight(s) for s in sessions]
-    scale = BOOKINGS / sum(weights)
+    scale = size.bookings / sum(weights)
     counts = [int(w * scale) for w in weights]
-    for _ in range(BOOKINGS - sum(counts)):
+    for _ in range(size.bookings - sum(counts)):
         counts[rng.randrange(len(counts))] += 1
+    if max(counts) > len(bookers):
+        raise GeneratorError(
+            f"{size.bookings} bookings need a session booked by {max(counts)} structures, "
+            f"more than the {len(bookers)} that book: ask for more structures or fewer bookings."
+        )
 
     def bookings():
         bid = 0
@@ -684,134 +852,65 @@ def generate_large() -> None:
                 created = min(start - dt.timedelta(days=rng.randint(4, 90)), now - dt.timedelta(hours=1))
                 attended = status == "attended"
                 recorded = status in ("attended", "absent")
-                yield (
-                    bid,
-                    session_id,
-                    structure,
-                    user,
-                    user if per_person else None,
-                    status,
-                    participants,
-                    staff,
-                    wheelchairs,
-                    "",
-                    f"Contact {structure}",
-                    "06 12 34 56 78",
-                    "",
-                    max(participants - rng.randint(0, 2), 1) if attended else None,
-                    staff if attended else None,
-                    iso(start + dt.timedelta(hours=3)) if recorded else None,
-                    None,
-                    iso(created),
-                    iso(created),
-                    iso(created + dt.timedelta(days=1)) if status == "cancelled" else None,
-                    None,
-                )
+                yield {
+                    "id": bid,
+                    "session_id": session_id,
+                    "structure_id": structure,
+                    "booked_by_id": user,
+                    "attendee_id": user if per_person else None,
+                    "status": status,
+                    "participants": participants,
+                    "accompanying_staff": staff,
+                    "wheelchair_users": wheelchairs,
+                    "contact_name": f"Contact {structure}",
+                    "contact_phone": "06 12 34 56 78",
+                    "present_participants": max(participants - rng.randint(0, 2), 1) if attended else None,
+                    "present_staff": staff if attended else None,
+                    "attendance_recorded_at": iso(start + dt.timedelta(hours=3)) if recorded else None,
+                    "created_at": iso(created),
+                    "updated_at": iso(created),
+                    "cancelled_at": iso(created + dt.timedelta(days=1)) if status == "cancelled" else None,
+                }
 
-    total = copy(
-        cursor,
-        "bookings_booking",
-        [
-            "id",
-            "session_id",
-            "structure_id",
-            "booked_by_id",
-            "attendee_id",
-            "status",
-            "participants",
-            "accompanying_staff",
-            "wheelchair_users",
-            "accessibility_notes",
-            "contact_name",
-            "contact_phone",
-            "comment",
-            "present_participants",
-            "present_staff",
-            "attendance_recorded_at",
-            "waitlist_offer_expires_at",
-            "created_at",
-            "updated_at",
-            "cancelled_at",
-            "free_text_cleared_at",
-        ],
-        bookings(),
-    )
+    total = copy("bookings.Booking", bookings())
     # One booking in twenty states an accessibility need.
     needs = list(options.values())
     copy(
-        cursor,
-        "bookings_booking_accessibility_needs",
-        ["id", "booking_id", "accessibilityoption_id"],
-        ((n, b, needs[b % len(needs)]) for n, b in enumerate(range(7, total + 1, 20), start=1)),
-    )
-    copy(
-        cursor,
-        "bookings_projectrequest",
-        [
-            "id",
-            "structure_id",
-            "created_by_id",
-            "kind",
-            "wished_start",
-            "wished_end",
-            "participants",
-            "group_description",
-            "goals",
-            "exhibition_id",
-            "status",
-            "answer",
-            "answered_by_id",
-            "answered_at",
-            "project_id",
-            "created_at",
-        ],
+        "bookings.Booking_accessibility_needs",
         (
-            (
-                n,
-                bookers[n * 13 % len(bookers)],
-                coordinator_of[bookers[n * 13 % len(bookers)]],
-                "cycle" if n % 2 else "custom_date",
-                iso(today + dt.timedelta(days=30)),
-                iso(today + dt.timedelta(days=90)),
-                12,
-                "Un groupe d'adultes.",
-                "Découvrir le musée.",
-                None,
-                ("new", "in_discussion", "accepted", "declined")[n % 4],
-                "",
-                None,
-                None,
-                None,
-                iso(now - dt.timedelta(days=n % 200)),
-            )
-            for n in range(1, 301)
+            {"id": n, "booking_id": b, "accessibilityoption_id": needs[b % len(needs)]}
+            for n, b in enumerate(range(7, total + 1, 20), start=1)
         ),
     )
-    reset_sequences(
-        cursor,
-        [
-            "partners_structure",
-            "partners_user",
-            "partners_membership",
-            "partners_trainingrecord",
-            "programmes_exhibition",
-            "programmes_offer",
-            "programmes_offer_accessibility",
-            "programmes_project",
-            "programmes_project_partners",
-            "programmes_session",
-            "programmes_assignment",
-            "bookings_booking",
-            "bookings_booking_accessibility_needs",
-            "bookings_projectrequest",
-        ],
+    copy(
+        "bookings.ProjectRequest",
+        (
+            {
+                "id": n,
+                "structure_id": bookers[n * 13 % len(bookers)],
+                "created_by_id": coordinator_of[bookers[n * 13 % len(bookers)]],
+                "kind": "cycle" if n % 2 else "custom_date",
+                "wished_start": iso(today + dt.timedelta(days=30)),
+                "wished_end": iso(today + dt.timedelta(days=90)),
+                "participants": 12,
+                "group_description": "Un groupe d'adultes.",
+                "goals": "Découvrir le musée.",
+                "status": ("new", "in_discussion", "accepted", "declined")[n % 4],
+                "created_at": iso(now - dt.timedelta(days=n % 200)),
+            }
+            for n in range(1, size.requests + 1)
+        ),
     )
+    session_model = apps.get_model("programmes.Session")
+    if any(field.name == "seats_taken" for field in session_model._meta.concrete_fields):
+        fill_seats_taken(cursor)
+    reset_sequences(cursor, MODELS)
     conn.commit()
     conn.close()
     loaded = time.monotonic() - started
     vacuum(name)
     print(
-        f"large: {STRUCTURES} structures, {len(sessions)} sessions, {total} bookings "
+        f"{label}: {size.structures} structures, {len(sessions)} sessions, {total} bookings "
         f"loaded in {loaded:.0f} s "
         f"(+ VACUUM ANALYZE: {time.monotonic() - started:.0f} s in all)"
     )
@@ -821,12 +920,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--size", choices=["large", "small", "both"], default="both")
-    size = parser.parse_args().size
-    if size in ("small", "both"):
-        generate_small()
-    if size in ("large", "both"):
-        generate_large()
+    parser.add_argument("--size", choices=["large", "small", "tiny", "both"], default="both")
+    parser.add_argument("--database", help="the database to create (one size only; default: its BENCH_DB_*)")
+    args = parser.parse_args()
+    if args.database and args.size == "both":
+        parser.error("--database names one database: give one --size")
+    try:
+        if args.size in ("small", "both"):
+            generate_small(args.database or DATABASES["small"])
+        if args.size in ("large", "both"):
+            generate_large(args.database or DATABASES["large"], SIZES["large"])
+        if args.size == "tiny":
+            generate_large(args.database or DATABASES["tiny"], SIZES["tiny"], label="tiny")
+    except GeneratorError as error:
+        sys.exit(f"generate.py: {error}")
 
 
 if __name__ == "__main__":
