@@ -132,7 +132,7 @@ class SeasonPlanForm(forms.Form):
                 for error in errors:
                     self.add_error(name if name in self.fields else None, error)
         except ProgrammeError as exc:
-            self.add_error(None, str(exc))
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         return None
 
 
