@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from common.pagecache import MEMBERSHIPS_VERSION_KEY, versioned_get, versioned_set
 
 from .enums import StructureStatus, TrainingModule
-from .models import Invitation, Membership, Structure, TrainingRecord, User
+from .models import MEDIATORS_GROUP, Invitation, Membership, Structure, TrainingRecord, User
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -250,3 +250,12 @@ def account_exists(email: str) -> bool:
 def invitation_by_token(token: str) -> Invitation | None:
     """The invitation of an emailed link, with its structure and who sent it; None if unknown."""
     return Invitation.objects.select_related("structure", "invited_by").filter(token=token).first()
+
+
+def active_mediators() -> QuerySet[User]:
+    """The people who may lead sessions (active members of the Mediators group), by name."""
+    return (
+        User.objects.filter(groups__name=MEDIATORS_GROUP, is_active=True)
+        .order_by("last_name", "first_name", "email")
+        .distinct()
+    )

@@ -13,17 +13,10 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import MEDIATORS_GROUP, User
+from partners.selectors import active_mediators
 
 from . import services
 from .models import Assignment, MediatorUnavailability, Session
-
-
-def _mediators():
-    return User.objects.filter(groups__name=MEDIATORS_GROUP, is_active=True).order_by(
-        "last_name", "first_name"
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 # Assignments, inside the Session admin
@@ -88,7 +81,7 @@ class AssignmentInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "mediator":
-            kwargs["queryset"] = _mediators()
+            kwargs["queryset"] = active_mediators()
             kwargs.setdefault(
                 "help_text",
                 _("Only members of the Mediators group; overlaps and unavailabilities are checked."),
@@ -130,7 +123,7 @@ class MediatorUnavailabilityAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "mediator":
-            kwargs["queryset"] = _mediators()
+            kwargs["queryset"] = active_mediators()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history
 
 from common.cache import content_changed
 from notifications.services import message_queue
-from partners.models import MEDIATORS_GROUP, User, new_token
+from partners.models import User, new_token
 
 from .enums import SessionStatus
 from .models import Assignment, MediatorUnavailability, Offer, Project, Session
@@ -333,7 +333,7 @@ def _sessions_led_during(mediator, start: dt.datetime, end: dt.datetime):
 
 
 def mediator_is_eligible(user) -> bool:
-    return user.is_active and user.groups.filter(name=MEDIATORS_GROUP).exists()
+    return user.is_active and user.is_mediator
 
 
 def mediator_conflict(
