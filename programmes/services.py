@@ -202,101 +202,8 @@ def session_cancel(*, session: Session, reason: str) -> Session:
     return locked
 
 
-@dataclass(frozen=True)
-class SessionChange:
-    """What `session_update` changed, for whoever must tell the people concerned."""
-
-    session: Session
-    old_start: dt.datetime
-    old_place: str
-    moved: bool
-    relocated: bool
-    capacity_raised: bool
-
-    @property
-    def revision_key(self) -> str:
-        """Names this revision of the session in the emails' dedupe keys (one email per change)."""
-        return f"rev-{self.session.sequence}"
-
-    def before(self, language: str) -> dict[str, str]:
-        """The time and place before the change, written for a reader of `language`."""
-        with translation.override(language):
-            return {"old_start": _local(self.old_start), "old_place": self.old_place}
-
-
-def session_update(
-    *,
-    session: Session,
-    start: dt.datetime,
-    end: dt.datetime,
-    place: str,
-    capacity: int,
-    booking_deadline: dt.datetime | None = None,
-    seats_taken: int = 0,
-    by=None,
-) -> SessionChange:
-    """Change a session's time, place or capacity; its mediators are told of a new time or place.
-
-    A change of time or place raises the revision (calendars replace the event). Without a
-    `booking_deadline`, the deadline moves with the start. The new time must suit every assigned
-    mediator; the capacity may not go below `seats_taken` (counted under the session's lock by the
-    bookings app, which calls this and tells the booked structures).
-    """
-    place = place.strip()
-    _raise_first(session_problems(start=start, end=end, place=place, capacity=capacity))
-    with transaction.atomic():
-        locked = Session.objects.select_for_update().select_related("offer").get(pk=session.pk)
-        if locked.status == SessionStatus.CANCELLED:
-            raise ProgrammeError(_("This session is cancelled: it can no longer be changed."))
-        deadline = booking_deadline or locked.booking_deadline
-        if start != locked.start and booking_deadline is None:
-            deadline = booking_deadline_moved(
-                old_start=locked.start, old_deadline=locked.booking_deadline, start=start
-            )
-        _raise_first(session_problems(start=start, booking_deadline=deadline))
-        if capacity < seats_taken:
-            message = _("%(taken)d seats are already booked: the capacity cannot be lower.")
-            raise ProgrammeError(message % {"taken": seats_taken})
-        moved = start != locked.start or end != locked.end
-        relocated = place != locked.place
-        if moved:
-            for mediator in locked.mediators.all():
-                conflict = mediator_conflict(
-                    mediator=mediator, start=start, end=end, exclude_session_id=locked.pk
-                )
-                if conflict:
-                    raise ProgrammeError(conflict)
-        change = SessionChange(
-            session=locked,
-            old_start=locked.start,
-            old_place=locked.place,
-            moved=moved,
-            relocated=relocated,
-            capacity_raised=capacity > locked.capacity,
-        )
-        locked.start, locked.end, locked.place = start, end, place
-        locked.capacity, locked.booking_deadline = capacity, deadline
-        fields = ["start", "end", "place", "capacity", "booking_deadline", "updated_at"]
-        if moved or relocated:
-            locked.sequence = F("sequence") + 1
-            fields.append("sequence")
-        locked.save(update_fields=fields)
-        locked.refresh_from_db(fields=["sequence"])
-        if moved or relocated:
-            for mediator in locked.mediators.all():
-                mediator_message_queue(
-                    template="mediator_session_changed",
-                    mediator=mediator,
-                    session=locked,
-                    key=change.revision_key,
-                    **change.before(mediator.language),
-                )
-        content_changed()
-    return change
-
-
 # ---------------------------------------------------------------------------------------------
-# Mediators: assignment, unavailability, and what mediators are told
+# Mediators: assignment, unavailability, session changes and what mediators are told
 # ---------------------------------------------------------------------------------------------
 
 
@@ -457,6 +364,120 @@ def mediator_unassign(*, session: Session, mediator, by=None) -> None:
         content_changed()
 
 
+@dataclass(frozen=True)
+class SessionChange:
+    """What `session_update` changed, for whoever must tell the people concerned."""
+
+    session: Session
+    old_start: dt.datetime
+    old_place: str
+    moved: bool
+    relocated: bool
+    capacity_raised: bool
+
+    @property
+    def revision_key(self) -> str:
+        """Names this revision of the session in the emails' dedupe keys (one email per change)."""
+        return f"rev-{self.session.sequence}"
+
+    def before(self, language: str) -> dict[str, str]:
+        """The time and place before the change, written for a reader of `language`."""
+        with translation.override(language):
+            return {"old_start": _local(self.old_start), "old_place": self.old_place}
+
+
+def session_update(
+    *,
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    place: str,
+    capacity: int,
+    booking_deadline: dt.datetime | None = None,
+    seats_taken: int = 0,
+    by=None,
+) -> SessionChange:
+    """Change a session's time, place or capacity; its mediators are told of a new time or place.
+
+    A change of time or place raises the revision (calendars replace the event). Without a
+    `booking_deadline`, the deadline moves with the start. The new time must suit every assigned
+    mediator; the capacity may not go below `seats_taken` (counted under the session's lock by the
+    bookings app, which calls this and tells the booked structures).
+    """
+    place = place.strip()
+    _raise_first(session_problems(start=start, end=end, place=place, capacity=capacity))
+    with transaction.atomic():
+        locked = Session.objects.select_for_update().select_related("offer").get(pk=session.pk)
+        if locked.status == SessionStatus.CANCELLED:
+            raise ProgrammeError(_("This session is cancelled: it can no longer be changed."))
+        deadline = booking_deadline or locked.booking_deadline
+        if start != locked.start and booking_deadline is None:
+            deadline = booking_deadline_moved(
+                old_start=locked.start, old_deadline=locked.booking_deadline, start=start
+            )
+        _raise_first(session_problems(start=start, booking_deadline=deadline))
+        if capacity < seats_taken:
+            message = _("%(taken)d seats are already booked: the capacity cannot be lower.")
+            raise ProgrammeError(message % {"taken": seats_taken})
+        moved = start != locked.start or end != locked.end
+        relocated = place != locked.place
+        if moved:
+            for mediator in locked.mediators.all():
+                conflict = mediator_conflict(
+                    mediator=mediator, start=start, end=end, exclude_session_id=locked.pk
+                )
+                if conflict:
+                    raise ProgrammeError(conflict)
+        change = SessionChange(
+            session=locked,
+            old_start=locked.start,
+            old_place=locked.place,
+            moved=moved,
+            relocated=relocated,
+            capacity_raised=capacity > locked.capacity,
+        )
+        locked.start, locked.end, locked.place = start, end, place
+        locked.capacity, locked.booking_deadline = capacity, deadline
+        fields = ["start", "end", "place", "capacity", "booking_deadline", "updated_at"]
+        if moved or relocated:
+            locked.sequence = F("sequence") + 1
+            fields.append("sequence")
+        locked.save(update_fields=fields)
+        locked.refresh_from_db(fields=["sequence"])
+        if moved or relocated:
+            for mediator in locked.mediators.all():
+                mediator_message_queue(
+                    template="mediator_session_changed",
+                    mediator=mediator,
+                    session=locked,
+                    key=change.revision_key,
+                    **change.before(mediator.language),
+                )
+        content_changed()
+    return change
+
+
+def unavailability_create(
+    *, mediator, start: dt.datetime, end: dt.datetime, reason: str
+) -> MediatorUnavailability:
+    """Record a leave, a training or another duty; refused if the mediator leads a session then."""
+    reason = reason.strip()
+    _raise_first(unavailability_problems(mediator=mediator, start=start, end=end, reason=reason))
+    return MediatorUnavailability.objects.create(mediator=mediator, start=start, end=end, reason=reason)
+
+
+def unavailability_update(
+    *, unavailability: MediatorUnavailability, start: dt.datetime, end: dt.datetime, reason: str
+) -> MediatorUnavailability:
+    reason = reason.strip()
+    _raise_first(
+        unavailability_problems(mediator=unavailability.mediator, start=start, end=end, reason=reason)
+    )
+    unavailability.start, unavailability.end, unavailability.reason = start, end, reason
+    unavailability.save(update_fields=["start", "end", "reason"])
+    return unavailability
+
+
 def unavailability_conflict(*, mediator, start: dt.datetime, end: dt.datetime) -> str | None:
     """A session the mediator is assigned to during the period (with the set-up margin)."""
     other = _sessions_led_during(mediator, start, end).first()
@@ -483,27 +504,6 @@ def unavailability_problems(
         if conflict:
             problems.append(ProgrammeError(conflict))
     return problems
-
-
-def unavailability_create(
-    *, mediator, start: dt.datetime, end: dt.datetime, reason: str
-) -> MediatorUnavailability:
-    """Record a leave, a training or another duty; refused if the mediator leads a session then."""
-    reason = reason.strip()
-    _raise_first(unavailability_problems(mediator=mediator, start=start, end=end, reason=reason))
-    return MediatorUnavailability.objects.create(mediator=mediator, start=start, end=end, reason=reason)
-
-
-def unavailability_update(
-    *, unavailability: MediatorUnavailability, start: dt.datetime, end: dt.datetime, reason: str
-) -> MediatorUnavailability:
-    reason = reason.strip()
-    _raise_first(
-        unavailability_problems(mediator=unavailability.mediator, start=start, end=end, reason=reason)
-    )
-    unavailability.start, unavailability.end, unavailability.reason = start, end, reason
-    unavailability.save(update_fields=["start", "end", "reason"])
-    return unavailability
 
 
 def calendar_token_regenerate(*, user) -> str:
