@@ -12,6 +12,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -25,7 +26,7 @@ from programmes.admin import SessionForm
 from programmes.admin_mediators import AssignmentInline
 from programmes.enums import SessionStatus
 from programmes.models import Assignment, Session, UnstaffedSession
-from programmes.services import ProgrammeError
+from programmes.services import ProgrammeError, session_create
 
 from .enums import SEATED_STATUSES
 from .models import Booking
@@ -196,11 +197,32 @@ class SessionAdmin(SimpleHistoryAdmin):
                 readonly += ["project", "start", "end", "place", "capacity", "booking_deadline"]
         return readonly
 
+    def add_view(self, request, form_url="", extra_context=None):
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ProgrammeError as exc:  # the same session was created meanwhile: nothing was saved
+            self.message_user(request, str(exc), level=messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
-        """A change of time, place, capacity or deadline goes through `session_update`: it checks the
-        seats and the mediators' schedules, raises the revision and tells the people concerned."""
+        """A new session is made by `session_create`. A change of time, place, capacity or deadline
+        goes through `session_update`: it checks the seats and the mediators' schedules, raises the
+        revision and tells the people concerned."""
         if not change:
-            super().save_model(request, obj, form, change)
+            created = session_create(
+                offer=obj.offer,
+                start=obj.start,
+                end=obj.end,
+                place=obj.place,
+                capacity=obj.capacity,
+                booking_deadline=obj.booking_deadline,
+                project=obj.project,
+                by=request.user,
+            )
+            # The admin goes on with `obj` (its mediators' inline, its history, the redirection).
+            for field in Session._meta.concrete_fields:
+                setattr(obj, field.attname, getattr(created, field.attname))
+            obj._state.adding, obj._state.db = False, created._state.db
             return
         changed = set(form.changed_data)
         if changed & SCHEDULE_FIELDS:

@@ -8,69 +8,37 @@ the requests of their own structures only.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from bookings.models import Booking, ProjectRequest
+from bookings.projects import project_requests, project_sessions
 from partners.selectors import request_memberships
-from programmes.models import Project, Session
+from programmes.selectors import projects_visible_to
 
 
 def _structure_ids(request: HttpRequest) -> list[int]:
     return [membership.structure_id for membership in request_memberships(request)]
 
 
-def projects_visible_to(request: HttpRequest) -> QuerySet[Project]:
-    projects = Project.objects.all()
-    if not request.user.is_staff:
-        projects = projects.filter(partners__in=_structure_ids(request)).distinct()
-    return projects
-
-
 @require_safe
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = (
-        projects_visible_to(request)
-        .select_related("exhibition")
-        .prefetch_related("partners")
-        .order_by("-start_date", "name")
-    )
+    projects = projects_visible_to(user=request.user, structure_ids=_structure_ids(request))
     return render(request, "programmes/projects/list.html", {"projects": projects})
 
 
 @require_safe
 @login_required
 def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    project = (
-        projects_visible_to(request)
-        .select_related("exhibition")
-        .prefetch_related("partners")
-        .filter(slug=slug)
-        .first()
-    )
-    if project is None:
-        raise Http404
-    bookings = Booking.objects.select_related("structure").order_by("structure__name", "pk")
-    requests = (
-        ProjectRequest.objects.filter(project=project).select_related("structure").order_by("created_at")
-    )
-    if not request.user.is_staff:
-        own = _structure_ids(request)
-        bookings = bookings.filter(structure_id__in=own)
-        requests = requests.filter(structure_id__in=own)
-    sessions = (
-        Session.objects.filter(project=project)
-        .select_related("offer")
-        .prefetch_related(Prefetch("bookings", queryset=bookings, to_attr="visible_bookings"))
-        .order_by("start")
-    )
+    own = _structure_ids(request)
+    project = get_object_or_404(projects_visible_to(user=request.user, structure_ids=own), slug=slug)
+    # Staff see every booking and request; a coordinator those of their own structures.
+    shown = None if request.user.is_staff else own
     context = {
         "project": project,
-        "sessions": sessions,
-        "requests": requests,
+        "sessions": project_sessions(project=project, structure_ids=shown),
+        "requests": project_requests(project=project, structure_ids=shown),
         "is_staff_view": request.user.is_staff,
     }
     return render(request, "programmes/projects/detail.html", context)

@@ -13,22 +13,21 @@ from notifications.services import message_queue
 
 from .enums import StructureKind
 from .models import User
-from .selectors import structure_duplicate_message, structure_find_duplicate
-from .services import email_taken_message, user_mark_email_verified
-from .validators import (
-    departement_from_postcode,
-    departement_is_valid,
-    normalize_siret,
-    phone_is_valid,
-    postcode_is_valid,
-    siret_is_valid,
+from .selectors import account_exists, structure_duplicate_message, structure_find_duplicate
+from .services import (
+    email_taken_message,
+    password_problems,
+    phone_problem,
+    structure_departement,
+    structure_problems,
+    user_mark_email_verified,
 )
+from .validators import normalize_siret
 
 # The columns that keep an address (User.email, Structure.email, Invitation.email, the outbox, and
 # django-axes' attempted username) hold 254 characters; a form field allowing more (Django's default
 # is 320) would let a longer address reach the database and fail there.
 EMAIL_MAX_LENGTH = 254
-PHONE_ERROR = _("Enter a phone number with at least 10 digits, for example 03 21 18 62 62.")
 
 
 def _phone_field(label, *, required: bool = True, autocomplete: str = "tel") -> forms.CharField:
@@ -42,8 +41,8 @@ def _phone_field(label, *, required: bool = True, autocomplete: str = "tel") -> 
 
 def _clean_phone(value: str) -> str:
     value = (value or "").strip()
-    if value and not phone_is_valid(value):
-        raise forms.ValidationError(PHONE_ERROR)
+    if value and phone_problem(value):
+        raise forms.ValidationError(phone_problem(value))
     return value
 
 
@@ -70,11 +69,11 @@ class PasswordPairMixin:
             self.add_error("password2", _("The two passwords are different. Type them again."))
             return
         if password1:
-            candidate = User(email=email or "", first_name=first_name or "", last_name=last_name or "")
-            try:
-                password_validation.validate_password(password1, user=candidate)
-            except forms.ValidationError as exc:
-                self.add_error("password1", exc)
+            problems = password_problems(
+                password=password1, email=email, first_name=first_name, last_name=last_name
+            )
+            if problems:
+                self.add_error("password1", problems)
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -116,6 +115,19 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 class StructureRegistrationForm(PasswordPairMixin, forms.Form):
     """The structure and, for someone without an account, its first coordinator."""
+
+    STRUCTURE_FIELDS = (
+        "name",
+        "kind",
+        "address",
+        "postcode",
+        "city",
+        "departement",
+        "siret",
+        "phone",
+        "email",
+        "publics",
+    )
 
     name = forms.CharField(
         label=_("Name of the structure"),
@@ -168,19 +180,7 @@ class StructureRegistrationForm(PasswordPairMixin, forms.Form):
     def __init__(self, *args, user: User | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.existing_user = user if user is not None and user.is_authenticated else None
-        structure_fields = [
-            "name",
-            "kind",
-            "address",
-            "postcode",
-            "city",
-            "departement",
-            "siret",
-            "phone",
-            "email",
-            "publics",
-        ]
-        fieldsets = [Fieldset(_("Your structure"), *structure_fields)]
+        fieldsets = [Fieldset(_("Your structure"), *self.STRUCTURE_FIELDS)]
         if self.existing_user is None:
             self.fields["first_name"] = forms.CharField(
                 label=_("First name"),
@@ -220,6 +220,21 @@ class StructureRegistrationForm(PasswordPairMixin, forms.Form):
         self.helper.form_tag = False
         self.helper.layout = Layout(*[Div(fieldset, css_class="registration-part") for fieldset in fieldsets])
 
+    def registration_data(self) -> dict[str, str]:
+        """The cleaned data as `structure_register` takes it (the coordinator's details only for
+        someone without an account)."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in self.STRUCTURE_FIELDS}
+        if self.existing_user is None:
+            values.update(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                user_email=data["user_email"],
+                user_phone=data["user_phone"],
+                password=data["password1"],
+            )
+        return values
+
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
 
@@ -227,23 +242,17 @@ class StructureRegistrationForm(PasswordPairMixin, forms.Form):
         return self.cleaned_data["city"].strip()
 
     def clean_postcode(self) -> str:
-        postcode = self.cleaned_data["postcode"].strip()
-        if not postcode_is_valid(postcode):
-            raise forms.ValidationError(_("Enter the postcode as 5 digits, for example 62300."))
-        return postcode
+        return self._checked("postcode", self.cleaned_data["postcode"].strip())
 
     def clean_siret(self) -> str:
-        siret = normalize_siret(self.cleaned_data["siret"])
-        if siret and not siret_is_valid(siret):
-            if len(siret) != 14 or not siret.isdigit():
-                raise forms.ValidationError(_("A SIRET number has exactly 14 digits."))
-            raise forms.ValidationError(
-                _(
-                    "This SIRET number is not valid: one of its digits is probably wrong. "
-                    "Check it on a pay slip or an invoice."
-                )
-            )
-        return siret
+        return self._checked("siret", normalize_siret(self.cleaned_data["siret"]))
+
+    def _checked(self, name: str, value: str) -> str:
+        """The value, if it keeps the services' rule about this detail of a structure."""
+        problems = structure_problems(**{name: value})
+        if problems:
+            raise forms.ValidationError(problems[0].message)
+        return value
 
     def clean_phone(self) -> str:
         return _clean_phone(self.cleaned_data["phone"])
@@ -253,20 +262,17 @@ class StructureRegistrationForm(PasswordPairMixin, forms.Form):
 
     def clean_user_email(self) -> str:
         email = self.cleaned_data["user_email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
+        if account_exists(email):
             raise forms.ValidationError(email_taken_message())
         return email
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        postcode = cleaned.get("postcode")
-        departement = (cleaned.get("departement") or "").strip().upper()
-        if not departement and postcode:
-            departement = departement_from_postcode(postcode)
-        if departement and not departement_is_valid(departement):
-            self.add_error(
-                "departement", _("Enter the département's number, for example 62 (or 2A, 2B, 971…).")
-            )
+        departement = structure_departement(
+            departement=cleaned.get("departement") or "", postcode=cleaned.get("postcode") or ""
+        )
+        for problem in structure_problems(departement=departement or None):
+            self.add_error(problem.field, problem.message)
         cleaned["departement"] = departement
         if self.existing_user is None:
             self._check_passwords(

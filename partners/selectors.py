@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from common.pagecache import MEMBERSHIPS_VERSION_KEY, versioned_get, versioned_set
 
 from .enums import StructureStatus, TrainingModule
-from .models import Invitation, Membership, Structure, TrainingRecord, User
+from .models import MEDIATORS_GROUP, Invitation, Membership, Structure, TrainingRecord, User
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -83,14 +83,6 @@ def current_structure(request: HttpRequest) -> Structure | None:
     """
     membership = current_membership(request)
     return membership.structure if membership else None
-
-
-def is_member(user, structure: Structure | int) -> bool:
-    structure_id = structure if isinstance(structure, int) else structure.pk
-    return (
-        bool(user and user.is_authenticated)
-        and Membership.objects.filter(user=user, structure_id=structure_id).exists()
-    )
 
 
 def structures_left_without_coordinator(users) -> list[Structure]:
@@ -208,8 +200,10 @@ def pending_invitations(structure: Structure) -> QuerySet[Invitation]:
 
 
 def invitations_visible_to(user) -> QuerySet[Invitation]:
-    """Invitations of the user's own structures (what they may see or revoke)."""
-    return Invitation.objects.filter(structure__memberships__user=user)
+    """Invitations of the user's own structures not accepted yet (what they may revoke)."""
+    return Invitation.objects.filter(
+        structure__memberships__user=user, accepted_at__isnull=True
+    ).select_related("structure")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,3 +235,27 @@ def training_summary(user) -> list[dict]:
         {"module": module, "label": label, "records": by_module.get(module, [])}
         for module, label in TrainingModule.choices
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Accounts and invitation links
+# ---------------------------------------------------------------------------------------------
+
+
+def account_exists(email: str) -> bool:
+    """An account already uses this email address (whatever its case)."""
+    return User.objects.filter(email__iexact=email.strip()).exists()
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation of an emailed link, with its structure and who sent it; None if unknown."""
+    return Invitation.objects.select_related("structure", "invited_by").filter(token=token).first()
+
+
+def active_mediators() -> QuerySet[User]:
+    """The people who may lead sessions (active members of the Mediators group), by name."""
+    return (
+        User.objects.filter(groups__name=MEDIATORS_GROUP, is_active=True)
+        .order_by("last_name", "first_name", "email")
+        .distinct()
+    )

@@ -17,7 +17,7 @@ from notifications.services import message_queue
 
 from .enums import MembershipRole, StructureKind, StructureStatus, TrainingModule, TrainingSource
 from .models import Invitation, Membership, Structure, TrainingRecord, User
-from .selectors import structure_duplicate_message, structure_find_duplicate
+from .selectors import account_exists, structure_duplicate_message, structure_find_duplicate
 from .validators import (
     departement_from_postcode,
     departement_is_valid,
@@ -104,10 +104,6 @@ def structure_archive(*, structure: Structure) -> Structure:
     return _transition(structure, "archive", StructureStatus.ARCHIVED, "")
 
 
-def staff_recipients() -> list[str]:
-    return list(settings.STAFF_NOTIFICATION_EMAILS)
-
-
 # ---------------------------------------------------------------------------------------------
 # Registration of a structure and its first coordinator
 # ---------------------------------------------------------------------------------------------
@@ -115,32 +111,90 @@ def staff_recipients() -> list[str]:
 EMAIL_VERIFICATION_SALT = "partners.email-verification"
 
 
+def structure_departement(*, departement: str, postcode: str) -> str:
+    """The département typed, else the one of the postcode, in capitals (2A, 2B)."""
+    return (departement.strip() or departement_from_postcode(postcode.strip())).upper()
+
+
+def structure_problems(
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    address: str | None = None,
+    postcode: str | None = None,
+    city: str | None = None,
+    departement: str | None = None,
+    siret: str | None = None,
+    phone: str | None = None,
+) -> list[PartnerError]:
+    """Every rule about a structure's details these values break, each at its field; empty when none.
+
+    What is None is not checked (a form leaves out a field that already has its own error). The
+    registration form shows them; `structure_register` raises the first.
+    """
+    problems = []
+    for field, value in (("name", name), ("address", address), ("city", city)):
+        if value is not None and not value.strip():
+            problems.append(PartnerError(_("This field is required."), field=field))
+    if kind is not None and kind not in StructureKind.values:
+        problems.append(PartnerError(_("Choose the kind of structure from the list."), field="kind"))
+    if postcode is not None and not postcode_is_valid(postcode):
+        problems.append(
+            PartnerError(_("Enter the postcode as 5 digits, for example 62300."), field="postcode")
+        )
+    if departement is not None and not departement_is_valid(departement):
+        problems.append(
+            PartnerError(
+                _("Enter the département's number, for example 62 (or 2A, 2B, 971…)."), field="departement"
+            )
+        )
+    if siret and not siret_is_valid(siret):
+        if len(siret) != 14 or not siret.isdigit():
+            message = _("A SIRET number has exactly 14 digits.")
+        else:
+            message = _(
+                "This SIRET number is not valid: one of its digits is probably wrong. "
+                "Check it on a pay slip or an invoice."
+            )
+        problems.append(PartnerError(message, field="siret"))
+    if phone is not None and phone_problem(phone):
+        problems.append(PartnerError(phone_problem(phone), field="phone"))
+    return problems
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why `phone` is not a phone number (of a structure or a person), or None."""
+    if phone_is_valid(phone):
+        return None
+    return _("Enter a phone number with at least 10 digits, for example 03 21 18 62 62.")
+
+
+def password_problems(*, password: str, email: str, first_name: str, last_name: str) -> list[str]:
+    """What Django's password validators say of `password` for this person (length, common,
+    numeric, too close to their name or address); empty when it is fine."""
+    candidate = User(email=email or "", first_name=first_name or "", last_name=last_name or "")
+    try:
+        password_validation.validate_password(password, user=candidate)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
 def _check_structure_fields(
     *, name: str, kind: str, address: str, postcode: str, city: str, departement: str, siret: str, phone: str
 ) -> None:
-    for field, value in (("name", name), ("address", address), ("city", city)):
-        if not value.strip():
-            raise PartnerError(_("This field is required."), field=field)
-    if kind not in StructureKind.values:
-        raise PartnerError(_("Choose the kind of structure from the list."), field="kind")
-    if not postcode_is_valid(postcode):
-        raise PartnerError(_("Enter the postcode as 5 digits, for example 62300."), field="postcode")
-    if not departement_is_valid(departement):
-        raise PartnerError(
-            _("Enter the département's number, for example 62 (or 2A, 2B, 971…)."), field="departement"
-        )
-    if siret and not siret_is_valid(siret):
-        raise PartnerError(
-            _(
-                "This SIRET number is not valid: check its 14 digits "
-                "(you can leave it empty if you do not know it)."
-            ),
-            field="siret",
-        )
-    if not phone_is_valid(phone):
-        raise PartnerError(
-            _("Enter a phone number with at least 10 digits, for example 03 21 18 62 62."), field="phone"
-        )
+    problems = structure_problems(
+        name=name,
+        kind=kind,
+        address=address,
+        postcode=postcode,
+        city=city,
+        departement=departement,
+        siret=siret,
+        phone=phone,
+    )
+    if problems:
+        raise problems[0]
 
 
 def _raise_if_duplicate(*, siret: str, name: str, city: str) -> None:
@@ -196,7 +250,7 @@ def structure_register(
     name, city, address = name.strip(), city.strip(), address.strip()
     siret = normalize_siret(siret)
     postcode = postcode.strip()
-    departement = (departement.strip() or departement_from_postcode(postcode)).upper()
+    departement = structure_departement(departement=departement, postcode=postcode)
     _check_structure_fields(
         name=name,
         kind=kind,
@@ -214,13 +268,13 @@ def structure_register(
             raise PartnerError(_("Give the coordinator's first and last name."), field="last_name")
         if not user_email:
             raise PartnerError(_("This field is required."), field="user_email")
-        if User.objects.filter(email__iexact=user_email).exists():
+        if account_exists(user_email):
             raise PartnerError(email_taken_message(), field="user_email")
-        candidate = User(email=user_email, first_name=first_name.strip(), last_name=last_name.strip())
-        try:
-            password_validation.validate_password(password, user=candidate)
-        except ValidationError as exc:
-            raise PartnerError(" ".join(exc.messages), field="password1") from exc
+        problems = password_problems(
+            password=password, email=user_email, first_name=first_name.strip(), last_name=last_name.strip()
+        )
+        if problems:
+            raise PartnerError(" ".join(problems), field="password1")
     _raise_if_duplicate(siret=siret, name=name, city=city)
 
     try:
@@ -257,7 +311,7 @@ def structure_register(
     except IntegrityError as exc:
         # A concurrent registration of the same structure (or account) committed between our check and insert.
         _raise_if_duplicate(siret=siret, name=name, city=city)
-        if new_account and User.objects.filter(email__iexact=user_email).exists():
+        if new_account and account_exists(user_email):
             raise PartnerError(email_taken_message(), field="user_email") from exc
         raise
     return membership
@@ -433,15 +487,9 @@ def _usable_invitation(token: str) -> Invitation:
         raise PartnerError(
             _("This invitation link is not valid: it may have been revoked or replaced by a newer one.")
         )
-    if invitation.accepted_at is not None:
-        raise PartnerError(_("This invitation was already used. Log in to reach your structure."))
-    if invitation.expires_at <= timezone.now():
-        raise PartnerError(
-            _("This invitation has expired. Ask your colleague at %(structure)s to invite you again.")
-            % {"structure": invitation.structure.name}
-        )
-    if invitation.structure.status == StructureStatus.ARCHIVED:
-        raise PartnerError(_("This structure is archived: the invitation cannot be used any more."))
+    problem = invitation_problem(invitation=invitation)
+    if problem:
+        raise PartnerError(problem)
     return invitation
 
 
@@ -452,12 +500,31 @@ def invitation_wrong_email_message() -> str:
     )
 
 
+def invitation_problem(*, invitation: Invitation, user: User | None = None) -> str | None:
+    """Why this invitation cannot be used (by `user`, a logged-in person, when given), or None.
+
+    The invitation page tells it before the person tries; the services raise it.
+    """
+    if invitation.accepted_at is not None:
+        return _("This invitation was already used. Log in to reach your structure.")
+    if invitation.expires_at <= timezone.now():
+        return _("This invitation has expired. Ask your colleague at %(structure)s to invite you again.") % {
+            "structure": invitation.structure.name
+        }
+    if invitation.structure.status == StructureStatus.ARCHIVED:
+        return _("This structure is archived: the invitation cannot be used any more.")
+    if user is not None and user.email.lower() != invitation.email.lower():
+        return invitation_wrong_email_message()
+    return None
+
+
 def invitation_accept(*, token: str, user: User) -> Membership:
     """The logged-in person the invitation was sent to joins the structure (this verifies their address)."""
     with transaction.atomic():
         invitation = _usable_invitation(token)
-        if user.email.lower() != invitation.email.lower():
-            raise PartnerError(invitation_wrong_email_message())
+        problem = invitation_problem(invitation=invitation, user=user)
+        if problem:
+            raise PartnerError(problem)
         membership, _created = Membership.objects.get_or_create(
             user=user, structure=invitation.structure, defaults={"role": MembershipRole.COORDINATOR}
         )
@@ -473,17 +540,20 @@ def invitation_signup(
     """A person without an account creates it from the invitation link and joins the structure."""
     with transaction.atomic():
         invitation = _usable_invitation(token)
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        if account_exists(invitation.email):
             raise PartnerError(
                 _("An account already uses this email address: log in to accept the invitation.")
             )
         if not first_name.strip() or not last_name.strip():
             raise PartnerError(_("Give your first and last name."), field="last_name")
-        candidate = User(email=invitation.email, first_name=first_name.strip(), last_name=last_name.strip())
-        try:
-            password_validation.validate_password(password, user=candidate)
-        except ValidationError as exc:
-            raise PartnerError(" ".join(exc.messages), field="password1") from exc
+        problems = password_problems(
+            password=password,
+            email=invitation.email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+        )
+        if problems:
+            raise PartnerError(" ".join(problems), field="password1")
         user = User.objects.create_user(
             email=invitation.email,
             password=password,

@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -28,15 +27,18 @@ from .forms import (
     StructureRegistrationForm,
     VerifyingSetPasswordForm,
 )
-from .models import Invitation, Membership, User
+from .models import Membership, User
 from .selectors import (
     CURRENT_STRUCTURE_SESSION_KEY,
+    account_exists,
     booking_refusal_reason,
     coordinators_of,
     current_membership,
     forget_request_memberships,
     has_completed,
+    invitation_by_token,
     invitations_visible_to,
+    memberships_of,
     pending_invitations,
     request_memberships,
     training_summary,
@@ -46,9 +48,9 @@ from .services import (
     email_verification_check,
     invitation_accept,
     invitation_create,
+    invitation_problem,
     invitation_revoke,
     invitation_signup,
-    invitation_wrong_email_message,
     membership_leave,
     structure_register,
     user_send_verification,
@@ -80,7 +82,7 @@ class LoginView(auth_views.LoginView):
             return resolve_url("dashboard:index")
         if user.is_mediator:
             return resolve_url("planning:index")
-        if user.memberships.exists():
+        if memberships_of(user).exists():
             return resolve_url("bookings:list")
         return resolve_url(settings.LOGIN_REDIRECT_URL)
 
@@ -136,26 +138,9 @@ def register(request: HttpRequest) -> HttpResponse:
     user = request.user if request.user.is_authenticated else None
     form = StructureRegistrationForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             membership = structure_register(
-                name=data["name"],
-                kind=data["kind"],
-                address=data["address"],
-                postcode=data["postcode"],
-                city=data["city"],
-                departement=data["departement"],
-                siret=data["siret"],
-                phone=data["phone"],
-                email=data["email"],
-                publics=data["publics"],
-                user=user,
-                first_name=data.get("first_name", ""),
-                last_name=data.get("last_name", ""),
-                user_email=data.get("user_email", ""),
-                user_phone=data.get("user_phone", ""),
-                password=data.get("password1", ""),
-                language=request.LANGUAGE_CODE,
+                **form.registration_data(), user=user, language=request.LANGUAGE_CODE
             )
         except PartnerError as exc:
             _error_to_form(form, exc)
@@ -191,7 +176,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
             user = user_verify_email(token=token)
         except PartnerError as exc:  # pragma: no cover - the account changed between the two reads
             return render(request, "partners/verify_email.html", {"error": exc.message}, status=400)
-        memberships = list(Membership.objects.filter(user=user).select_related("structure"))
+        memberships = list(memberships_of(user))
         return render(
             request, "partners/verify_email_done.html", {"verified_user": user, "memberships": memberships}
         )
@@ -296,9 +281,7 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_object_or_404(
-        invitations_visible_to(request.user).select_related("structure"), pk=pk, accepted_at__isnull=True
-    )
+    invitation = get_object_or_404(invitations_visible_to(request.user), pk=pk)
     try:
         invitation_revoke(invitation=invitation, by=request.user)
     except PartnerError as exc:  # pragma: no cover - the lookup above already guarantees the rules
@@ -315,63 +298,56 @@ def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
     """The invitation link: join with one's account, or create it."""
-    invitation = Invitation.objects.select_related("structure", "invited_by").filter(token=token).first()
+    invitation = invitation_by_token(token)
     if invitation is None:
         raise Http404
     user = request.user if request.user.is_authenticated else None
-    account_exists = user is not None or User.objects.filter(email__iexact=invitation.email).exists()
-    form = None
-    if user is None and not account_exists:
-        form = InvitationSignupForm(request.POST or None, email=invitation.email)
-    context = {"invitation": invitation, "form": form, "account_exists": account_exists, "error": None}
-
-    if request.method == "POST":
-        try:
-            if user is not None:
-                membership = invitation_accept(token=token, user=user)
-            elif form is not None and form.is_valid():
-                membership = invitation_signup(
-                    token=token,
-                    first_name=form.cleaned_data["first_name"],
-                    last_name=form.cleaned_data["last_name"],
-                    phone=form.cleaned_data["phone"],
-                    password=form.cleaned_data["password1"],
-                    language=request.LANGUAGE_CODE,
-                )
-                login(request, membership.user, backend=MODEL_BACKEND)
-            else:
-                membership = None
-        except PartnerError as exc:
-            if form is not None and exc.field in form.fields:
-                _error_to_form(form, exc)
-            else:
-                context["error"] = exc.message
-            membership = None
-        if membership is not None:
-            forget_request_memberships(request)
-            request.session[CURRENT_STRUCTURE_SESSION_KEY] = membership.structure_id
-            messages.success(
-                request,
-                _("Welcome to %(structure)s! You can now book for its groups and invite colleagues.")
-                % {"structure": membership.structure.name},
-            )
-            return redirect("partners:my_structure")
-    else:
-        context["error"] = _invitation_problem(invitation, user)
-    return render(request, "partners/invitation_accept.html", context)
+    has_account = user is not None or account_exists(invitation.email)
+    form = None if has_account else InvitationSignupForm(request.POST or None, email=invitation.email)
+    context = {"invitation": invitation, "form": form, "account_exists": has_account, "error": None}
+    if request.method != "POST":
+        # What stops this visitor from using the invitation, told before they try.
+        context["error"] = invitation_problem(invitation=invitation, user=user)
+        return render(request, "partners/invitation_accept.html", context)
+    try:
+        membership = _invitation_use(request, token=token, user=user, form=form)
+    except PartnerError as exc:
+        if form is not None and exc.field in form.fields:
+            _error_to_form(form, exc)
+        else:
+            context["error"] = exc.message
+        membership = None
+    if membership is None:
+        return render(request, "partners/invitation_accept.html", context)
+    forget_request_memberships(request)
+    request.session[CURRENT_STRUCTURE_SESSION_KEY] = membership.structure_id
+    messages.success(
+        request,
+        _("Welcome to %(structure)s! You can now book for its groups and invite colleagues.")
+        % {"structure": membership.structure.name},
+    )
+    return redirect("partners:my_structure")
 
 
-def _invitation_problem(invitation: Invitation, user: User | None) -> str | None:
-    """What stops this visitor from using this invitation, told before they try."""
-    if invitation.accepted_at is not None:
-        return _("This invitation was already used. Log in to reach your structure.")
-    if invitation.expires_at <= timezone.now():
-        return _("This invitation has expired. Ask your colleague at %(structure)s to invite you again.") % {
-            "structure": invitation.structure.name
-        }
-    if user is not None and user.email.lower() != invitation.email.lower():
-        return invitation_wrong_email_message()
-    return None
+def _invitation_use(
+    request: HttpRequest, *, token: str, user: User | None, form: InvitationSignupForm | None
+) -> Membership | None:
+    """Join with the logged-in account, or create the account from the form (then log in with it);
+    None while the form is not valid."""
+    if user is not None:
+        return invitation_accept(token=token, user=user)
+    if form is None or not form.is_valid():
+        return None
+    membership = invitation_signup(
+        token=token,
+        first_name=form.cleaned_data["first_name"],
+        last_name=form.cleaned_data["last_name"],
+        phone=form.cleaned_data["phone"],
+        password=form.cleaned_data["password1"],
+        language=request.LANGUAGE_CODE,
+    )
+    login(request, membership.user, backend=MODEL_BACKEND)
+    return membership
 
 
 @login_required

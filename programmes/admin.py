@@ -7,14 +7,14 @@ that a mistake shows as a message at the field instead of an error page.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin
 from django.core.validators import MinValueValidator
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessibilityOption, Exhibition, Offer, Project, Session
+from .services import booking_deadline_moved, session_create, session_problems
 
 # ---------------------------------------------------------------------------------------------
 # Forms: the database constraints, as messages at the field
@@ -75,7 +75,11 @@ class OfferForm(forms.ModelForm):
 
 
 class SessionForm(forms.ModelForm):
-    """Staff may leave the end and the booking deadline empty: they follow from the offer."""
+    """Staff may leave the end and the booking deadline empty: they follow from the offer.
+
+    The defaults are the offer's (`Offer.session_end`, `Offer.booking_deadline_for`) and the checks
+    the services' (`session_problems`), shown at their field.
+    """
 
     class Meta:
         model = Session
@@ -93,9 +97,7 @@ class SessionForm(forms.ModelForm):
                 "Leave empty to use the booking deadline of the offer."
             )
         if "capacity" in self.fields:
-            self.fields["capacity"].min_value = 1
             self.fields["capacity"].widget.attrs["min"] = 1
-            self.fields["capacity"].validators.append(MinValueValidator(1))
 
         # What the session was, to move its booking deadline with it when only the start moves.
         self._saved = (self.instance.start, self.instance.booking_deadline) if self.instance.pk else None
@@ -113,8 +115,8 @@ class SessionForm(forms.ModelForm):
         if start is None:
             return cleaned
         if "end" in self.fields and not cleaned.get("end") and "end" not in self.errors:
-            if offer is not None and offer.duration_minutes:
-                cleaned["end"] = start + dt.timedelta(minutes=offer.duration_minutes)
+            if offer is not None:
+                cleaned["end"] = offer.session_end(start)
             else:
                 self.add_error("end", _("Give the end of the session."))
         if (
@@ -122,20 +124,39 @@ class SessionForm(forms.ModelForm):
             and not cleaned.get("booking_deadline")
             and ("booking_deadline" not in self.errors)
         ):
-            hours = offer.booking_deadline_hours if offer is not None else 0
-            cleaned["booking_deadline"] = start - dt.timedelta(hours=hours)
+            cleaned["booking_deadline"] = offer.booking_deadline_for(start) if offer is not None else start
         elif self._saved and cleaned.get("booking_deadline") == self._saved[1] and start != self._saved[0]:
             # The session moves and staff left the deadline as it was: it moves with the session.
-            cleaned["booking_deadline"] = self._saved[1] + (start - self._saved[0])
-        end = cleaned.get("end")
-        if end is not None and end <= start:
-            self.add_error("end", _("The session must end after it starts."))
-        deadline = cleaned.get("booking_deadline")
-        if deadline is not None and deadline > start:
-            self.add_error(
-                "booking_deadline", _("The booking deadline must be before the start of the session.")
+            cleaned["booking_deadline"] = booking_deadline_moved(
+                old_start=self._saved[0], old_deadline=self._saved[1], start=start
             )
+        for problem in session_problems(
+            start=start,
+            end=cleaned.get("end"),
+            booking_deadline=cleaned.get("booking_deadline"),
+            place=cleaned.get("place"),
+            capacity=cleaned.get("capacity"),
+        ):
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
         return cleaned
+
+
+class NewSessionFormSet(BaseInlineFormSet):
+    """The new sessions typed in on an offer's page are created by `session_create`."""
+
+    by = None  # who is typing them in: set by the inline for each request
+
+    def save_new(self, form, commit=True):
+        data = form.cleaned_data
+        return session_create(
+            offer=self.instance,
+            start=data["start"],
+            end=data.get("end"),
+            place=data["place"],
+            capacity=data["capacity"],
+            booking_deadline=data.get("booking_deadline"),
+            by=self.by,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,6 +223,7 @@ class NewSessionInline(admin.TabularInline):
 
     model = Session
     form = SessionForm
+    formset = NewSessionFormSet
     extra = 0
     fields = ["start", "end", "place", "capacity", "booking_deadline"]
     verbose_name = _("new session")
@@ -209,6 +231,11 @@ class NewSessionInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a class made for this request
+        formset.by = request.user
+        return formset
 
     def has_change_permission(self, request, obj=None):
         return False

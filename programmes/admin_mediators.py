@@ -10,22 +10,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from partners.models import MEDIATORS_GROUP, User
+from partners.selectors import active_mediators
 
 from . import services
-from .enums import SessionStatus
 from .models import Assignment, MediatorUnavailability, Session
-
-
-def _mediators():
-    return User.objects.filter(groups__name=MEDIATORS_GROUP, is_active=True).order_by(
-        "last_name", "first_name"
-    )
-
 
 # ---------------------------------------------------------------------------------------------
 # Assignments, inside the Session admin
@@ -48,17 +39,16 @@ class AssignmentFormSet(BaseInlineFormSet):
             mediator = form.cleaned_data.get("mediator")
             if mediator is None:
                 continue
-            kept = form.instance.pk and "mediator" not in form.changed_data
-            if kept and not self._session_moved():
-                continue  # an assignment kept as it was, on a session that does not move
-            if session.status == SessionStatus.CANCELLED and not form.instance.pk:
-                form.add_error("mediator", _("This session is cancelled: no mediator can be assigned to it."))
-                continue
-            conflict = services.mediator_conflict(
-                mediator=mediator, start=session.start, end=session.end, exclude_session_id=session.pk
-            )
-            if conflict:
-                form.add_error("mediator", conflict)
+            if form.instance.pk and "mediator" not in form.changed_data:
+                if not self._session_moved():
+                    continue  # an assignment kept as it was, on a session that does not move
+                problem = services.mediator_conflict(
+                    mediator=mediator, start=session.start, end=session.end, exclude_session_id=session.pk
+                )
+            else:
+                problem = services.mediator_assign_problem(session=session, mediator=mediator)
+            if problem:
+                form.add_error("mediator", problem)
 
     def _session_moved(self) -> bool:
         if not self.instance.pk:
@@ -91,7 +81,7 @@ class AssignmentInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "mediator":
-            kwargs["queryset"] = _mediators()
+            kwargs["queryset"] = active_mediators()
             kwargs.setdefault(
                 "help_text",
                 _("Only members of the Mediators group; overlaps and unavailabilities are checked."),
@@ -111,14 +101,13 @@ class UnavailabilityForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end, mediator = cleaned.get("start"), cleaned.get("end"), cleaned.get("mediator")
-        if start and end and end <= start:
-            self.add_error("end", _("The end must be after the start."))
-            return cleaned
-        if start and end and mediator:
-            conflict = services.unavailability_conflict(mediator=mediator, start=start, end=end)
-            if conflict:
-                raise ValidationError(conflict)
+        for problem in services.unavailability_problems(
+            mediator=cleaned.get("mediator"),
+            start=cleaned.get("start"),
+            end=cleaned.get("end"),
+            reason=cleaned.get("reason"),
+        ):
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
         return cleaned
 
 
@@ -134,7 +123,7 @@ class MediatorUnavailabilityAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "mediator":
-            kwargs["queryset"] = _mediators()
+            kwargs["queryset"] = active_mediators()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from partners.models import MEDIATORS_GROUP, User
+from partners.selectors import active_mediators
 
 from .models import ClosingDay, Offer, Project
 from .season import SeasonPlanError, closing_days_seed, sessions_plan
@@ -103,11 +103,7 @@ class SeasonPlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["offer"].queryset = Offer.objects.order_by("kind", "title")
         self.fields["project"].queryset = Project.objects.order_by("-start_date", "name")
-        self.fields["mediators"].queryset = (
-            User.objects.filter(groups__name=MEDIATORS_GROUP, is_active=True)
-            .order_by("last_name", "first_name", "email")
-            .distinct()
-        )
+        self.fields["mediators"].queryset = active_mediators()
 
     def plan(self, *, preview: bool, by=None):
         """The plan of the cleaned data; the service's objections go to their fields."""
@@ -132,7 +128,7 @@ class SeasonPlanForm(forms.Form):
                 for error in errors:
                     self.add_error(name if name in self.fields else None, error)
         except ProgrammeError as exc:
-            self.add_error(None, str(exc))
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
         return None
 
 

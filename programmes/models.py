@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -136,6 +138,18 @@ class Offer(models.Model):
     @property
     def is_per_person(self) -> bool:
         return self.kind in PER_PERSON_KINDS
+
+    # The defaults of a new session of this offer: the admin's forms, the services, the season
+    # planner and the demo all take them from here.
+
+    def session_end(self, start: dt.datetime) -> dt.datetime:
+        """When a session of this offer starting at `start` ends: after the offer's duration."""
+        return start + dt.timedelta(minutes=self.duration_minutes)
+
+    def booking_deadline_for(self, start: dt.datetime, *, hours: int | None = None) -> dt.datetime:
+        """The booking deadline of a session starting at `start`: the offer's number of hours
+        before it (`booking_deadline_hours`), or `hours` when staff chose another one."""
+        return start - dt.timedelta(hours=self.booking_deadline_hours if hours is None else hours)
 
 
 class Project(models.Model):

@@ -23,11 +23,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.pagecache import bump_content_version
-
-from .enums import SessionStatus
 from .models import ClosingDay, Offer, Project, Session
-from .services import ProgrammeError, mediator_assign, mediator_conflict
+from .services import (
+    ProgrammeError,
+    mediator_assign,
+    mediator_busy_period,
+    mediator_conflict,
+    session_problems,
+    sessions_create,
+)
 
 # The Louvre-Lens is closed every Tuesday ("Le Louvre-Lens est fermé le mardi"): no session is
 # ever planned on that day. Python's weekday(): Monday is 0, so Tuesday is 1.
@@ -147,11 +151,10 @@ def _validate(
         add("weekdays", _("Choose days of the week from the list."))
     if not start_times:
         add("start_times", _("Give at least one start time."))
-    if not (place or "").strip():
-        add("place", _("Give the place where the sessions start."))
-    if capacity is None or capacity < 1:
-        add("capacity", _("The capacity must be at least 1 seat."))
-    elif capacity > MAX_CAPACITY:
+    # A place and a seat at least: the rules of every session (services.session_problems).
+    for problem in session_problems(place=place or "", capacity=0 if capacity is None else capacity):
+        add(problem.field, problem.message)
+    if capacity is not None and capacity > MAX_CAPACITY:
         add("capacity", _("The capacity can be at most %(max)s seats.") % {"max": MAX_CAPACITY})
     if booking_deadline_hours is not None and booking_deadline_hours < 0:
         add("booking_deadline_hours", _("The booking deadline cannot be negative."))
@@ -195,10 +198,6 @@ def sessions_plan(
         booking_deadline_hours=booking_deadline_hours,
     )
     assert offer is not None and date_from is not None and date_to is not None and capacity is not None
-    deadline_hours = (
-        offer.booking_deadline_hours if booking_deadline_hours is None else booking_deadline_hours
-    )
-    duration = dt.timedelta(minutes=offer.duration_minutes)
     tz = timezone.get_current_timezone()
     now = timezone.now()
 
@@ -247,13 +246,13 @@ def sessions_plan(
         elif start <= now:
             skipped.append(SkippedSlot(day, start, SkipReason.PAST, _("This time has already passed.")))
         else:
-            end = start + duration
+            end = offer.session_end(start)
             free, conflicts = _free_mediators(mediators, start, end, booked)
             sessions.append(
                 PlannedSession(
                     start=start,
                     end=end,
-                    booking_deadline=start - dt.timedelta(hours=deadline_hours),
+                    booking_deadline=offer.booking_deadline_for(start, hours=booking_deadline_hours),
                     mediators=free,
                     mediator_conflicts=conflicts,
                 )
@@ -285,16 +284,17 @@ def _free_mediators(
     """The mediators free to lead a planned session, and why the others are not.
 
     Their existing sessions and unavailabilities are checked by `mediator_conflict` (the rule of
-    `mediator_assign`); the sessions of this same plan are checked here, with the same margin.
+    `mediator_assign`); the sessions of this same plan are checked here, with the same margin
+    (`mediator_busy_period`).
     """
     if not mediators:
         return (), ()
-    margin = dt.timedelta(minutes=settings.MEDIATOR_SETUP_MARGIN_MINUTES)
+    busy_from, busy_until = mediator_busy_period(start, end)
     free, conflicts = [], []
     for mediator in mediators:
         reason = mediator_conflict(mediator=mediator, start=start, end=end)
         if reason is None and any(
-            other_start < end + margin and other_end > start - margin
+            other_start < busy_until and other_end > busy_from
             for other_start, other_end in booked[mediator.pk]
         ):
             reason = _("%(name)s already leads another session of this plan at that time.") % {
@@ -309,30 +309,21 @@ def _free_mediators(
 
 
 def sessions_create_from_plan(*, plan: SessionPlan, by=None) -> list[Session]:
-    """Create the plan's sessions and assign its mediators, in one transaction (all or nothing)."""
+    """Create the plan's sessions (`sessions_create`) and assign its mediators, in one transaction
+    (all or nothing)."""
     if not plan.sessions:
         raise ProgrammeError(_("There is no session to create: every day of the period was skipped."))
-    from simple_history.utils import bulk_create_with_history
-
-    objects = [
-        Session(
-            offer=plan.offer,
-            start=planned.start,
-            end=planned.end,
-            place=plan.place,
-            capacity=plan.capacity,
-            booking_deadline=planned.booking_deadline,
-            status=SessionStatus.PLANNED,
-            project=plan.project,
-        )
-        for planned in plan.sessions
-    ]
     try:
         with transaction.atomic():
-            created = bulk_create_with_history(
-                objects, Session, batch_size=500, default_user=by, default_change_reason="season planning"
+            created = sessions_create(
+                offer=plan.offer,
+                place=plan.place,
+                capacity=plan.capacity,
+                times=[(planned.start, planned.end, planned.booking_deadline) for planned in plan.sessions],
+                project=plan.project,
+                by=by,
+                change_reason="season planning",
             )
-            bump_content_version()  # bulk_create sends no signal: the catalogue must show the new dates
             for session, planned in zip(created, plan.sessions, strict=True):
                 for mediator in planned.mediators:
                     mediator_assign(session=session, mediator=mediator, by=by)

@@ -18,12 +18,14 @@ from django.utils.translation import gettext
 from bookings.enums import BookingStatus, RequestStatus
 from bookings.models import Booking, ProjectRequest
 from bookings.selectors import seats_taken
+from common.cache import content_version
 from notifications.models import OutboxMessage
 from notifications.services import message_queue
 from partners.enums import StructureStatus
 from partners.models import Structure, User
+from programmes.admin import NewSessionInline
 from programmes.enums import SessionStatus
-from programmes.models import Session
+from programmes.models import Offer, Session
 from tests.factories import PASSWORD, UserFactory
 
 ADMINS = sorted(site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -438,6 +440,128 @@ def test_admin_session_added_without_end_and_deadline_takes_them_from_the_offer(
     assert session.booking_deadline == start - dt.timedelta(hours=offer.booking_deadline_hours)
 
 
+def test_admin_session_added_with_no_seat_is_a_field_error(staff_client):
+    add_url = _url(Session, "add")
+    offer = Session.objects.first().offer
+    start = timezone.now() + dt.timedelta(days=42)
+    data = {
+        **_management_forms(staff_client.get(add_url)),
+        "offer": offer.pk,
+        **_split(start, "start"),
+        "place": "Galerie du temps",
+        "capacity": "0",
+    }
+
+    response = staff_client.post(add_url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["capacity"] == [
+        gettext("The capacity must be at least 1 seat.")
+    ]
+
+
+def test_admin_session_added_goes_through_the_service_and_changes_the_pages(
+    staff_client, django_capture_on_commit_callbacks
+):
+    add_url = _url(Session, "add")
+    offer = Session.objects.first().offer
+    start = (timezone.now() + dt.timedelta(days=43)).replace(second=0, microsecond=0)
+    data = {
+        **_management_forms(staff_client.get(add_url)),
+        "offer": offer.pk,
+        **_split(start, "start"),
+        "place": "Hall d'accueil",
+        "capacity": "12",
+    }
+    before = content_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(add_url, data)
+
+    session = Session.objects.get(offer=offer, start=start, place="Hall d'accueil")
+    assert response.status_code == 302
+    assert (session.status, session.capacity) == (SessionStatus.PLANNED, 12)
+    assert session.history.get().history_user.email == STAFF_EMAIL
+    assert content_version() > before
+
+
+def _offer_page_data(client, offer) -> tuple[str, dict, str]:
+    """The offer's change page as posted unchanged, and the prefix of its "add sessions" rows."""
+    url = _url(Offer, "change", offer.pk)
+    page = client.get(url)
+    data = {**_management_forms(page)}
+    for field in page.context["adminform"].form:
+        value = field.value()
+        if isinstance(value, bool):
+            if value:
+                data[field.html_name] = "on"
+        elif isinstance(value, list):
+            data[field.html_name] = [str(item) for item in value]
+        elif value is not None:
+            data[field.html_name] = value
+    new_sessions = next(
+        inline.formset.prefix
+        for inline in page.context["inline_admin_formsets"]
+        if isinstance(inline.opts, NewSessionInline)
+    )
+    return url, data, new_sessions
+
+
+def test_admin_offer_page_adds_sessions_with_the_offer_defaults(staff_client):
+    offer = Offer.objects.get(slug="visite-decouverte-1h")
+    url, data, prefix = _offer_page_data(staff_client, offer)
+    start = (timezone.now() + dt.timedelta(days=44)).replace(second=0, microsecond=0)
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            **{f"{prefix}-0-{name}": value for name, value in _split(start, "start").items()},
+            f"{prefix}-0-place": "Salle pédagogique",
+            f"{prefix}-0-capacity": "15",
+        }
+    )
+
+    response = staff_client.post(url, data)
+
+    session = Session.objects.get(offer=offer, start=start, place="Salle pédagogique")
+    assert response.status_code == 302
+    assert (session.end, session.booking_deadline, session.capacity) == (
+        offer.session_end(start),
+        offer.booking_deadline_for(start),
+        15,
+    )
+    assert session.history.get().history_user.email == STAFF_EMAIL
+
+
+def test_admin_offer_page_new_session_ending_before_it_starts_is_a_field_error(staff_client):
+    offer = Offer.objects.get(slug="visite-decouverte-1h")
+    url, data, prefix = _offer_page_data(staff_client, offer)
+    start = timezone.now() + dt.timedelta(days=45)
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            **{f"{prefix}-0-{name}": value for name, value in _split(start, "start").items()},
+            **{
+                f"{prefix}-0-{name}": value
+                for name, value in _split(start - dt.timedelta(hours=1), "end").items()
+            },
+            f"{prefix}-0-place": "Salle pédagogique",
+            f"{prefix}-0-capacity": "15",
+        }
+    )
+    count = offer.sessions.count()
+
+    response = staff_client.post(url, data)
+
+    formset = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if isinstance(inline.opts, NewSessionInline)
+    )
+    assert response.status_code == 200
+    assert formset.forms[0].errors["end"] == [gettext("The session must end after it starts.")]
+    assert offer.sessions.count() == count
+
+
 def _change_data(client, session: Session, **changes) -> tuple[str, dict]:
     url = _url(Session, "change", session.pk)
     data = {
@@ -496,8 +620,6 @@ def test_admin_session_move_goes_through_the_service_and_tells_the_partners(staf
 
 
 def test_admin_offer_with_maximum_below_minimum_is_a_field_error(staff_client):
-    from programmes.models import Offer
-
     offer = Offer.objects.get(slug="visite-decouverte-1h")
     url = _url(Offer, "change", offer.pk)
     page = staff_client.get(url)

@@ -6,10 +6,13 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from notifications.models import OutboxMessage
 from programmes.admin_mediators import AssignmentInline
+from programmes.enums import SessionStatus
 from programmes.models import Assignment, MediatorUnavailability, Session
+from programmes.services import ProgrammeError, mediator_assign, unavailability_create
 from tests.factories import OfferFactory
 
 from .conftest import assign, at, session_at
@@ -66,6 +69,20 @@ def test_inline_refuses_user_outside_group(staff, coordinator):
     assert "mediator" in formset.forms[0].errors
 
 
+def test_inline_refuses_a_cancelled_session_with_the_services_message(staff, mediator):
+    session = session_at(at(5, 10), status=SessionStatus.CANCELLED)
+
+    formset = _formset(session, staff, [{"mediator": mediator.pk, "session": session.pk}])
+
+    assert not formset.is_valid()
+    assert formset.forms[0].errors["mediator"] == [
+        gettext("This session is cancelled: no mediator can be assigned to it.")
+    ]
+    with pytest.raises(ProgrammeError) as refused:
+        mediator_assign(session=session, mediator=mediator)
+    assert refused.value.message == formset.forms[0].errors["mediator"][0]
+
+
 def test_inline_delete_unassigns_through_service(staff, mediator, django_capture_on_commit_callbacks):
     session = session_at(at(5, 10))
     assignment = assign(session, mediator)
@@ -104,6 +121,30 @@ def test_admin_unavailability_refused_over_assigned_session(client, staff, media
 
     assert response.status_code == 200
     assert "Atelier gravure" in response.content.decode()
+    assert MediatorUnavailability.objects.count() == 0
+
+
+def test_admin_unavailability_ending_before_it_starts_is_refused_as_the_service_does(client, staff, mediator):
+    client.force_login(staff)
+    day = at(5, 0).date().isoformat()
+
+    response = client.post(
+        reverse("admin:programmes_mediatorunavailability_add"),
+        {
+            "mediator": mediator.pk,
+            "start_0": day,
+            "start_1": "18:00",
+            "end_0": day,
+            "end_1": "08:00",
+            "reason": "Congé",
+        },
+    )
+    with pytest.raises(ProgrammeError) as refused:
+        unavailability_create(mediator=mediator, start=at(5, 18), end=at(5, 8), reason="Congé")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["end"] == [refused.value.message]
+    assert refused.value.field == "end"
     assert MediatorUnavailability.objects.count() == 0
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
+from bookings.enums import BookingStatus
 from bookings.mediators import notify_mediators_of_booking_change
 from bookings.sessions import session_cancel, session_update
 from notifications.models import OutboxMessage
@@ -336,8 +337,6 @@ def test_outbox_renders_every_mediator_email(
 
 
 def test_session_update_capacity_raise_offers_seats_to_waiting_group(django_capture_on_commit_callbacks):
-    from bookings.enums import BookingStatus
-
     session = session_at(at(10, 10))
     session.capacity = 10
     session.save()

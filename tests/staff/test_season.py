@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext
 
+from common.cache import content_version
 from notifications.models import OutboxMessage
 from programmes.enums import SessionStatus
 from programmes.models import Assignment, ClosingDay, MediatorUnavailability, Session
@@ -23,7 +24,7 @@ from programmes.season import (
     closing_days_seed,
     sessions_plan,
 )
-from programmes.services import ProgrammeError
+from programmes.services import ProgrammeError, session_create
 from tests.factories import OfferFactory, StaffFactory
 
 from .conftest import make_mediator, next_monday, session_at
@@ -213,7 +214,7 @@ def test_plan_with_nothing_chosen_says_what_is_missing_at_each_field():
         "date_to": [gettext("Give the last day of the period.")],
         "weekdays": [gettext("Tick at least one day of the week.")],
         "start_times": [gettext("Give at least one start time.")],
-        "place": [gettext("Give the place where the sessions start.")],
+        "place": [gettext("Give the place of the session.")],
         "capacity": [gettext("The capacity must be at least 1 seat.")],
     }
 
@@ -301,6 +302,92 @@ def test_closing_days_seed_command_adds_the_given_year():
     call_command("closing_days_seed", "--year", "2031", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     assert ClosingDay.objects.filter(date__year=2031).count() == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# One session: the offer's defaults and the service's rules (the admin's add goes through them)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_offer_gives_the_end_and_the_booking_deadline_of_its_sessions():
+    offer = OfferFactory(duration_minutes=75, booking_deadline_hours=72)
+    start = dt.datetime(2030, 3, 4, 10, 0, tzinfo=_tz())
+
+    assert offer.session_end(start) == dt.datetime(2030, 3, 4, 11, 15, tzinfo=_tz())
+    assert offer.booking_deadline_for(start) == dt.datetime(2030, 3, 1, 10, 0, tzinfo=_tz())
+    assert offer.booking_deadline_for(start, hours=0) == start
+
+
+def test_session_create_takes_the_end_and_the_deadline_from_the_offer(
+    staff, django_capture_on_commit_callbacks
+):
+    offer = OfferFactory(duration_minutes=120, booking_deadline_hours=48)
+    start = dt.datetime.combine(next_monday(), TEN, tzinfo=_tz())
+    before = content_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session = session_create(offer=offer, start=start, place=" Hall d'accueil ", capacity=18, by=staff)
+
+    session.refresh_from_db()
+    assert (session.end, session.booking_deadline, session.place, session.status) == (
+        start + dt.timedelta(hours=2),
+        start - dt.timedelta(hours=48),
+        "Hall d'accueil",
+        SessionStatus.PLANNED,
+    )
+    assert session.history.get().history_user == staff
+    assert content_version() > before
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"end": -1}, "end", "The session must end after it starts."),
+        (
+            {"booking_deadline": 1},
+            "booking_deadline",
+            "The booking deadline must be before the start of the session.",
+        ),
+        ({"capacity": 0}, "capacity", "The capacity must be at least 1 seat."),
+        ({"place": "  "}, "place", "Give the place of the session."),
+    ],
+)
+def test_session_create_refuses_each_broken_rule_at_its_field(changes, field, message):
+    start = dt.datetime.combine(next_monday(), TEN, tzinfo=_tz())
+    args = {"offer": OfferFactory(), "start": start, "place": "Hall d'accueil", "capacity": 20}
+    for name in ("end", "booking_deadline"):
+        if name in changes:
+            args[name] = start + dt.timedelta(hours=changes.pop(name))
+    args.update(changes)
+
+    with pytest.raises(ProgrammeError) as error:
+        session_create(**args)
+
+    assert (error.value.field, error.value.message) == (field, gettext(message))
+    assert Session.objects.count() == 0
+
+
+def test_session_create_refuses_a_session_that_exists_at_that_time_and_place():
+    existing = session_at(dt.datetime.combine(next_monday(), TEN, tzinfo=_tz()))
+
+    with pytest.raises(ProgrammeError) as error:
+        session_create(offer=existing.offer, start=existing.start, place=existing.place, capacity=20)
+
+    assert (error.value.field, error.value.message) == (
+        "start",
+        gettext("A session of this offer already exists at this time and place."),
+    )
+    assert Session.objects.count() == 1
+
+
+def test_plan_created_changes_the_pages_once_committed(django_capture_on_commit_callbacks):
+    offer = OfferFactory()
+    before = content_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sessions_plan(**plan_args(offer, next_monday(), weekdays=[0]), preview=False)
+
+    assert content_version() > before
 
 
 # ---------------------------------------------------------------------------------------------
