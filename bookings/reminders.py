@@ -1,7 +1,7 @@
 """Reminders of a booking to its coordinators, by default 7 days and 1 day before the session.
 
 Planning is a periodic task (`plan_reminders_task`), never a Celery ETA task: the database says
-what is due. A reminder is a `notifications.Reminder` row, unique per (booking, kind), plus one
+what is due. A reminder is a `Reminder` row, unique per (booking, kind), plus one
 outbox message per recipient (unique `dedupe_key`). The message holds only ids: it is rendered
 when sent, from the booking as it is then, with the `.ics` attached; if by then the booking or its
 session was cancelled, or the session has started, it is not sent.
@@ -20,16 +20,15 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.enums import DEFAULT_REMINDER_DAYS, ReminderKind
-from notifications.models import OutboxMessage, Reminder, ReminderPolicy
+from notifications.models import OutboxMessage
 from notifications.registry import register_attachments, register_context, register_obsolete_check
 from notifications.services import messages_queue_many
 from partners.models import Membership
 from programmes.enums import OfferKind, SessionStatus
 
 from .calendar import booking_ics
-from .enums import BookingStatus
-from .models import Booking
+from .enums import DEFAULT_REMINDER_DAYS, BookingStatus, ReminderKind
+from .models import Booking, Reminder, ReminderPolicy
 
 logger = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from django.db import connection
 from django.utils import timezone
 
 from bookings.enums import BookingStatus
-from bookings.models import Booking
+from bookings.models import Booking, Reminder
 from bookings.tasks import plan_reminders_task
 from notifications.enums import MessageState
-from notifications.models import OutboxMessage, Reminder
+from notifications.models import OutboxMessage
 from notifications.services import message_queue
 from notifications.tasks import send_message_task
 from tests.factories import MembershipFactory, SessionFactory, UserFactory
