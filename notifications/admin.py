@@ -17,7 +17,8 @@ from django.utils.translation import ngettext
 
 from .enums import MessageState
 from .models import OutboxMessage
-from .services import NotificationError, message_retry, render_message
+from .rendering import render_message
+from .services import NotificationError, message_retry
 
 
 @admin.register(OutboxMessage)

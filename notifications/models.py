@@ -13,6 +13,11 @@ class OutboxMessage(models.Model):
     The message is rendered when it is sent, from `template` and `context`, so that it reflects the
     data as it is at that moment. `claim` identifies the sending run that holds a "sending" row: a
     run only marks sent the rows it still holds.
+
+    `booking`: the booking an email is about, if any. The outbox itself never reads it: it is a
+    nullable key (declared by name, no import) that lets the admin and the privacy erasure find a
+    booking's emails, removes them with the booking, and lets the bookings app load the batch's
+    bookings in the same query as the messages (see `registry.register_preload`).
     """
 
     dedupe_key = models.CharField(_("key"), max_length=200, unique=True)

@@ -16,7 +16,7 @@ from bookings.reminders import reminders_plan
 from bookings.tasks import plan_reminders_task
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
-from notifications.services import outbox_sweep
+from notifications.sending import outbox_sweep
 from programmes.enums import OfferKind, SessionStatus
 from programmes.models import AccessibilityOption
 from tests.factories import UserFactory
