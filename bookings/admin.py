@@ -18,7 +18,7 @@ from common.admin import WhenFilter
 from partners.admin import structure_field_filter
 
 from .enums import RequestStatus
-from .models import AttendanceChange, Booking, ProjectRequest
+from .models import AttendanceChange, Booking, ProjectRequest, Reminder, ReminderPolicy
 from .services import BookingError, request_answer
 
 ANSWER_FIELDS = {"status", "answer"}
@@ -278,6 +278,32 @@ class ProjectRequestAdmin(admin.ModelAdmin):
             obj.answered_by, obj.answered_at = saved.answered_by, saved.answered_at
         if "project" in changed:
             obj.save(update_fields=["project"])
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    """How many days before a session its bookings are reminded, per offer kind (bookings/reminders.py)."""
+
+    list_display = ["offer_kind", "first_days_before", "last_days_before"]
+    fields = ["offer_kind", "first_days_before", "last_days_before"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The reminders planned, one per (booking, kind): read-only, the record of what was sent."""
+
+    list_display = ["booking", "kind", "due_at", "queued_at"]
+    list_filter = ["kind", "queued_at"]
+    search_fields = ["booking__structure__name", "booking__session__offer__title"]
+    list_select_related = ["booking__structure", "booking__session__offer"]
+    readonly_fields = ["booking", "kind", "due_at", "queued_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 # Sessions are registered with their seats and bookings in their own module.

@@ -8,8 +8,9 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self):
-        # The .ics of a booking attached to its confirmation, change and reminder emails, and the
-        # reminders' last check before sending (see bookings/reminders.py).
-        from . import reminders
+        # What the outbox adds to the bookings app's emails when it renders them: the booking, its
+        # session and link, the .ics, the reminders' facts and last check (see bookings/emails.py).
+        # Imported here, not at the top: models can be imported only once the apps are loaded.
+        from . import emails
 
-        reminders.register()
+        emails.register()

@@ -26,3 +26,15 @@ class RequestStatus(models.TextChoices):
     IN_DISCUSSION = "in_discussion", _("In discussion")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")
+
+
+class ReminderKind(models.TextChoices):
+    """The two reminders of a booking. The kind, not the delay, makes a reminder unique: when staff
+    change the delays, a booking that already had its first reminder does not get another one."""
+
+    FIRST = "first", _("First reminder")
+    LAST = "last", _("Last reminder")
+
+
+# Delays used when staff have not set a policy for an offer kind.
+DEFAULT_REMINDER_DAYS = {ReminderKind.FIRST: 7, ReminderKind.LAST: 1}

@@ -1,10 +1,11 @@
 """Reminders of a booking to its coordinators, by default 7 days and 1 day before the session.
 
 Planning is a periodic task (`plan_reminders_task`), never a Celery ETA task: the database says
-what is due. A reminder is a `notifications.Reminder` row, unique per (booking, kind), plus one
-outbox message per recipient (unique `dedupe_key`). The message holds only ids: it is rendered
-when sent, from the booking as it is then, with the `.ics` attached; if by then the booking or its
-session was cancelled, or the session has started, it is not sent.
+what is due. A reminder is a `Reminder` row, unique per (booking, kind), plus one outbox message
+per recipient (unique `dedupe_key`). The message holds only ids: it is rendered when sent, from the
+booking as it is then, with the `.ics` attached (`bookings/emails.py` registers what the outbox
+adds); if by then the booking or its session was cancelled, or the session has started, it is not
+sent.
 
 Who is reminded: the relais attending, for a training booked one person at a time; otherwise
 every coordinator of the structure (whoever booked may be away that week).
@@ -20,30 +21,17 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.enums import DEFAULT_REMINDER_DAYS, ReminderKind
-from notifications.models import OutboxMessage, Reminder, ReminderPolicy
-from notifications.registry import register_attachments, register_context, register_obsolete_check
+from notifications.models import OutboxMessage
 from notifications.services import messages_queue_many
 from partners.models import Membership
 from programmes.enums import OfferKind, SessionStatus
 
-from .calendar import booking_ics
-from .enums import BookingStatus
-from .models import Booking
+from .enums import DEFAULT_REMINDER_DAYS, BookingStatus, ReminderKind
+from .models import Booking, Reminder, ReminderPolicy
 
 logger = logging.getLogger(__name__)
 
 REMINDER_TEMPLATE = "reminder"
-# Emails that carry the booking's calendar file (a cancellation carries it too: STATUS:CANCELLED
-# with a higher SEQUENCE removes the event from the calendar that holds it).
-ICS_TEMPLATES = (
-    "booking_confirmed",
-    "booking_changed",
-    "booking_cancelled",
-    "session_changed",
-    "session_cancelled",
-    REMINDER_TEMPLATE,
-)
 
 
 def reminder_delays() -> dict[str, dict[str, dt.timedelta | None]]:
@@ -179,18 +167,3 @@ def reminder_context(message: OutboxMessage) -> dict:
         "change_deadline": deadline,
         "can_still_change": timezone.now() < deadline,
     }
-
-
-def booking_ics_attachment(message: OutboxMessage) -> list[tuple[str, bytes, str]]:
-    """The booking's event as an .ics file; the calendar module is imported only when sending."""
-    if message.booking_id is None:
-        return []
-
-    return [("louvre-lens.ics", booking_ics(message.booking), "text/calendar")]
-
-
-def register() -> None:
-    """Called from `BookingsConfig.ready()`: what the bookings app adds to its emails."""
-    register_attachments(ICS_TEMPLATES, booking_ics_attachment)
-    register_context(REMINDER_TEMPLATE, reminder_context)
-    register_obsolete_check(REMINDER_TEMPLATE, reminder_obsolete)

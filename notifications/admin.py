@@ -1,4 +1,4 @@
-"""Admin of the outbox and of the reminders' delays.
+"""Admin of the outbox.
 
 Staff see every email the portal sent or tried to send, with its state, attempts and last error;
 they may send a failed one again (`message_retry`). Messages are read-only: they are the record of
@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .enums import MessageState
-from .models import OutboxMessage, Reminder, ReminderPolicy
-from .services import NotificationError, message_retry, render_message
+from .models import OutboxMessage
+from .rendering import render_message
+from .services import NotificationError, message_retry
 
 
 @admin.register(OutboxMessage)
@@ -120,25 +121,3 @@ class OutboxMessageAdmin(admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
-
-
-@admin.register(ReminderPolicy)
-class ReminderPolicyAdmin(admin.ModelAdmin):
-    list_display = ["offer_kind", "first_days_before", "last_days_before"]
-    fields = ["offer_kind", "first_days_before", "last_days_before"]
-
-
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["booking", "kind", "due_at", "queued_at"]
-    list_filter = ["kind", "queued_at"]
-    search_fields = ["booking__structure__name", "booking__session__offer__title"]
-    list_select_related = ["booking__structure", "booking__session__offer"]
-    readonly_fields = ["booking", "kind", "due_at", "queued_at"]
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -71,7 +71,7 @@ def _login_throttling_rows() -> None:
 
 
 def _reminder_rows() -> None:
-    from notifications.models import Reminder, ReminderPolicy
+    from bookings.models import Reminder, ReminderPolicy
 
     ReminderPolicy.objects.get_or_create(offer_kind="guided_visit")
     booking = Booking.objects.filter(status=BookingStatus.CONFIRMED).first()

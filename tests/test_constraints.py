@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.enums import BookingStatus
-from notifications.models import OutboxMessage, Reminder, ReminderPolicy
+from bookings.models import Reminder, ReminderPolicy
+from notifications.models import OutboxMessage
 from partners.models import Invitation, Membership, TrainingRecord, User
 from programmes.models import AccessibilityOption, Assignment, ClosingDay, MediatorUnavailability
 from tests.factories import (
@@ -396,7 +397,7 @@ UNIQUE_FIELDS = [
         ),
     ),
     (
-        "notifications.ReminderPolicy.offer_kind",
+        "bookings.ReminderPolicy.offer_kind",
         lambda: ReminderPolicy.objects.create(offer_kind="abc"),
         lambda o: ReminderPolicy.objects.create(offer_kind=o.offer_kind),
     ),

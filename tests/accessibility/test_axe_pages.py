@@ -238,7 +238,7 @@ def staff_urls() -> list[str]:
         reverse("admin:partners_user_change", args=[user(demo_data.COORDINATOR["email"]).pk]),
         reverse("admin:partners_trainingrecord_changelist"),
         reverse("admin:notifications_outboxmessage_changelist"),
-        reverse("admin:notifications_reminderpolicy_changelist"),
+        reverse("admin:bookings_reminderpolicy_changelist"),
         reverse("planning:index") + f"?mediateur={user(demo_data.MEDIATOR['email']).pk}",
     ]
 

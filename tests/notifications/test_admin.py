@@ -13,8 +13,9 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext, ngettext
 
+from bookings.models import ReminderPolicy
 from notifications.enums import MessageState
-from notifications.models import OutboxMessage, ReminderPolicy
+from notifications.models import OutboxMessage
 from programmes.enums import OfferKind
 from tests.factories import StaffFactory, UserFactory
 
@@ -126,7 +127,7 @@ def test_outbox_admin_is_for_staff_only(client):
 
 def test_reminder_policy_admin_refuses_a_first_reminder_after_the_last(staff_client):
     response = staff_client.post(
-        reverse("admin:notifications_reminderpolicy_add"),
+        reverse("admin:bookings_reminderpolicy_add"),
         {"offer_kind": OfferKind.WORKSHOP, "first_days_before": "1", "last_days_before": "3"},
     )
 
@@ -139,7 +140,7 @@ def test_reminder_policy_admin_refuses_a_first_reminder_after_the_last(staff_cli
 
 def test_reminder_policy_admin_saves_delays(staff_client):
     response = staff_client.post(
-        reverse("admin:notifications_reminderpolicy_add"),
+        reverse("admin:bookings_reminderpolicy_add"),
         {"offer_kind": OfferKind.WORKSHOP, "first_days_before": "10", "last_days_before": "2"},
     )
 

@@ -8,7 +8,7 @@ import pytest
 
 from bookings.enums import BookingStatus
 from notifications.models import OutboxMessage
-from notifications.services import render_message
+from notifications.rendering import render_message
 from tests.conftest import serious_axe_violations
 
 from .conftest import booking_with_coordinators

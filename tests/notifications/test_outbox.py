@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
+from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from notifications import registry
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
-from notifications.services import (
-    NotificationError,
-    message_queue,
-    message_retry,
-    messages_queue_many,
-    outbox_send,
-    outbox_sweep,
-    render_message,
-    retry_delay,
-)
+from notifications.rendering import render_message
+from notifications.sending import outbox_send, outbox_sweep, retry_delay
+from notifications.services import NotificationError, message_queue, message_retry, messages_queue_many
 from notifications.tasks import send_message_task
 from tests.factories import UserFactory
+
+from .conftest import booking_with_coordinators
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +41,6 @@ def _row(**fields) -> OutboxMessage:
 
 
 def _booking_row(**fields) -> OutboxMessage:
-    from .conftest import booking_with_coordinators
-
     booking, (user,) = booking_with_coordinators()
     return _row(
         user=user,
@@ -393,3 +390,18 @@ def test_send_queries_stay_constant_per_message(django_assert_num_queries):
         report = outbox_send(message_ids=[m.pk for m in many])
     assert report.sent == 20
     assert not connection.in_atomic_block
+
+
+def test_every_email_template_reading_a_booking_or_session_is_given_them_by_a_provider():
+    # The outbox gives a template only its stored context: `booking`, `session` and `booking_url`
+    # come from the provider the bookings app registers for its templates (bookings/emails.py).
+    emails = Path(django_settings.BASE_DIR) / "templates" / "emails"
+    readers = {
+        path.name.split(".")[0]
+        for path in emails.iterdir()
+        if re.search(r"{[{%][^}]*\b(booking\.|session\.|booking_url\b)", path.read_text())  # inside a tag
+    }
+
+    assert "reminder" in readers
+    assert readers - registry.templates_with_context() == set()
+

@@ -10,12 +10,13 @@ from django.db import IntegrityError
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from bookings.enums import BookingStatus
+from bookings.enums import BookingStatus, ReminderKind
+from bookings.models import Reminder, ReminderPolicy
 from bookings.reminders import reminders_plan
 from bookings.tasks import plan_reminders_task
-from notifications.enums import MessageState, ReminderKind
-from notifications.models import OutboxMessage, Reminder, ReminderPolicy
-from notifications.services import outbox_sweep
+from notifications.enums import MessageState
+from notifications.models import OutboxMessage
+from notifications.sending import outbox_sweep
 from programmes.enums import OfferKind, SessionStatus
 from programmes.models import AccessibilityOption
 from tests.factories import UserFactory

@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from bookings.models import Reminder
 from notifications.enums import MessageState
-from notifications.models import OutboxMessage, Reminder
+from notifications.models import OutboxMessage
 
 from .conftest import booking_with_coordinators
 

@@ -9,7 +9,8 @@
 
 The workers use the test database (committed rows: `transaction=True`), the SMTP sink of
 `smtp_sink.py` (so the emails are counted where they arrive) and `worker_settings.py` (delays of
-seconds). Broker: CELERY_TEST_BROKER_URL with database 5, flushed; for (b) a Redis server of our
+seconds). Broker: the database CELERY_TEST_BROKER_URL names, flushed (database 5 when it names 0, the
+development broker that `make test` passes, so that it is never flushed); for (b) a Redis server of our
 own on a free port, which the test stops and starts again.
 """
 
@@ -23,6 +24,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -32,10 +34,10 @@ from django.db import connection
 from django.utils import timezone
 
 from bookings.enums import BookingStatus
-from bookings.models import Booking
+from bookings.models import Booking, Reminder
 from bookings.tasks import plan_reminders_task
 from notifications.enums import MessageState
-from notifications.models import OutboxMessage, Reminder
+from notifications.models import OutboxMessage
 from notifications.services import message_queue
 from notifications.tasks import send_message_task
 from tests.factories import MembershipFactory, SessionFactory, UserFactory
@@ -43,8 +45,9 @@ from tests.factories import MembershipFactory, SessionFactory, UserFactory
 from .conftest import booking_with_coordinators
 
 REPO = Path(__file__).resolve().parents[2]
-CELERY = REPO / ".venv" / "bin" / "celery"
-BROKER_DB = 5
+# Next to the interpreter running the tests: the project's venv, wherever the checkout is.
+CELERY = Path(sys.executable).parent / "celery"
+SPARE_DB = 5  # used instead of database 0, the development broker
 
 pytestmark = [
     pytest.mark.celery_worker,
@@ -75,9 +78,12 @@ def free_port() -> int:
 
 
 def shared_broker_url() -> str:
+    """The test broker's database: several checkouts may run these tests at once, each on its own."""
     base = os.environ["CELERY_TEST_BROKER_URL"].rstrip("/")
     head, _, last = base.rpartition("/")
-    return f"{head}/{BROKER_DB}" if last.isdigit() else f"{base}/{BROKER_DB}"
+    if not last.isdigit():
+        return f"{base}/{SPARE_DB}"
+    return f"{head}/{SPARE_DB}" if int(last) == 0 else base
 
 
 def flush(url: str) -> None:
