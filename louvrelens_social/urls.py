@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from catalogue import views as catalogue_views
@@ -27,6 +28,11 @@ urlpatterns = [
     path("reservations/", include("bookings.urls")),
     path("projets/", include("catalogue.project_urls")),
     path("tableau-de-bord/", include("dashboard.urls")),
+    # The reminders moved from notifications to bookings: staff bookmarks of their admin pages still work.
+    re_path(
+        r"^admin/notifications/(?P<rest>reminder(?:policy)?/.*)$",
+        RedirectView.as_view(url="/admin/bookings/%(rest)s", permanent=True, query_string=True),
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -51,3 +51,16 @@ def test_unknown_url_gets_the_french_404_page(client):
 
     assert response.status_code == 404
     assert "Page introuvable" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/admin/notifications/reminderpolicy/", "/admin/bookings/reminderpolicy/"),
+        ("/admin/notifications/reminder/12/change/?x=1", "/admin/bookings/reminder/12/change/?x=1"),
+    ],
+)
+def test_old_admin_addresses_of_reminders_redirect_to_bookings(client, old, new):
+    response = client.get(old)
+    assert response.status_code == 301
+    assert response["Location"] == new
