@@ -262,6 +262,9 @@ def to_xlsx(table: Table) -> bytes:
     return buffer.getvalue()
 
 
+# The exports' names in the URL (French, as every path of the portal) and the tables they hold.
+SLUGS = {"reservations": "bookings", "presences": "attendance", "partenaires": "partners"}
+
 FORMATS: dict[str, tuple[Callable[[Table], bytes], str]] = {
     "csv": (to_csv, "text/csv; charset=utf-8"),
     "xlsx": (to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

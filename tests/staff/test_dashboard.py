@@ -7,7 +7,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,8 +15,7 @@ from django.utils.translation import gettext, ngettext
 
 from bookings.enums import BookingStatus, RequestStatus
 from bookings.selectors import seats_taken
-from dashboard import impact
-from dashboard.views import figures_cache_key
+from dashboard import impact, selectors
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from partners.enums import StructureKind, StructureStatus
@@ -57,13 +55,35 @@ def test_impact_figures_equal_the_values_computed_by_hand(programme_2025):
     offers = values(figures["per_offer_kind"])
     assert (offers["guided_visit"], offers["workshop"], sum(offers.values())) == (20, 7, 27)
     assert [
-        (row["structure__name"], row["people"], row["attended"], row["absent"])
-        for row in figures["per_partner"]
+        (row["name"], row["people"], row["attended"], row["absent"]) for row in figures["per_partner"]
     ] == [
         ("CADA de Liévin", 16, 2, 0),
         ("ESAT des Deux Rives", 11, 2, 0),
         ("France Travail Lens", 0, 0, 1),
     ]
+
+
+def test_impact_partners_are_the_structures_with_a_booking_not_cancelled(programme_2025):
+    waiting = StructureFactory(name="Accueil de jour Arc-en-ciel", kind=StructureKind.SHELTER)
+    BookingFactory(session=session_at(local(2025, 11, 4)), structure=waiting)  # booked, not yet come
+    cancelled = StructureFactory(name="Hôpital de jour Les Glycines", kind=StructureKind.DAY_HOSPITAL)
+    BookingFactory(
+        session=session_at(local(2025, 11, 5)), structure=cancelled, status=BookingStatus.CANCELLED
+    )
+
+    figures = impact.impact(impact.Period.year(2025))
+
+    assert [
+        (row["name"], row["kind"], row["people"], row["attended"], row["absent"])
+        for row in figures["per_partner"]
+    ] == [
+        ("CADA de Liévin", "cada", 16, 2, 0),
+        ("ESAT des Deux Rives", "esat", 11, 2, 0),
+        ("Accueil de jour Arc-en-ciel", "shelter", 0, 0, 0),  # no one yet: by name after the others
+        ("France Travail Lens", "employment_agency", 0, 0, 1),
+    ]
+    assert figures["totals"]["partners"] == 2  # who came
+    assert values(figures["per_structure_kind"])["shelter"] == 0
 
 
 def test_impact_per_year_over_a_period_of_several_years(programme_2025):
@@ -211,14 +231,14 @@ def test_upcoming_seats_taken_are_counted_as_the_booking_rules_count_them(mediat
     BookingFactory(session=session, participants=9, status=BookingStatus.WAITLISTED)
     BookingFactory(session=session, participants=7, status=BookingStatus.CANCELLED)
 
-    listing, _unstaffed = impact.upcoming_sessions()
+    listing, _unstaffed = selectors.upcoming_sessions()
 
     [row] = listing.rows
     assert row["seats_taken"] == seats_taken(session_id=session.pk) == 16
     assert (row["fill_rate"], row["waiting"], row["mediator_count"]) == (40, 3, 2)
 
 
-@pytest.mark.parametrize("count", [1, impact.LIST_LIMIT + 2])
+@pytest.mark.parametrize("count", [1, selectors.LIST_LIMIT + 2])
 def test_lists_that_wait_for_staff_cost_the_same_queries_with_few_and_many_rows(
     django_assert_num_queries, mediator, count
 ):
@@ -226,34 +246,34 @@ def test_lists_that_wait_for_staff_cost_the_same_queries_with_few_and_many_rows(
 
     # Each list with its total in one query; the sessions' totals in a query of their own.
     for read, queries in (
-        (impact.pending_structures, 1),
-        (impact.open_requests, 1),
-        (impact.upcoming_sessions, 2),
-        (impact.waiting_lists, 1),
-        (impact.failed_messages, 1),
+        (selectors.pending_structures, 1),
+        (selectors.open_requests, 1),
+        (selectors.upcoming_sessions, 2),
+        (selectors.waiting_lists, 1),
+        (selectors.failed_messages, 1),
     ):
         with django_assert_num_queries(queries):
             read()
 
 
 def test_lists_that_wait_for_staff_show_the_first_rows_and_the_totals(staff_client, mediator):
-    _add_data(impact.LIST_LIMIT + 2, mediator)
-    total = impact.LIST_LIMIT + 2
+    _add_data(selectors.LIST_LIMIT + 2, mediator)
+    total = selectors.LIST_LIMIT + 2
 
     response = staff_client.get(reverse("dashboard:index"))
 
     context = response.context
     for name in ("pending_structures", "open_requests", "upcoming", "failed_messages"):
-        assert (len(context[name].rows), context[name].total) == (impact.LIST_LIMIT, total), name
+        assert (len(context[name].rows), context[name].total) == (selectors.LIST_LIMIT, total), name
     assert context["request_counts"] == {"new": total, "in_discussion": 0}
-    assert len(context["waiting_lists"]) == impact.LIST_LIMIT
+    assert len(context["waiting_lists"]) == selectors.LIST_LIMIT
     # The oldest structures first; the soonest sessions first.
     pending = context["pending_structures"].rows
     assert [row["id"] for row in pending] == sorted(row["id"] for row in pending)
     starts = [row["start"] for row in context["upcoming"].rows]
     assert starts == sorted(starts)
     html = response.content.decode()
-    assert html.count('<li><a href="/admin/partners/structure/') == impact.LIST_LIMIT
+    assert html.count('<li><a href="/admin/partners/structure/') == selectors.LIST_LIMIT
     assert '<p class="figure-key mb-0" id="count-pending">22</p>' in html
     assert '<p class="figure-key mb-0" id="count-failed">22</p>' in html
     assert 'id="upcoming-more"' in html
@@ -301,8 +321,7 @@ def _count_queries(client, url, params=None) -> int:
         (reverse("dashboard:report", args=[2025]), None),
     ],
 )
-def test_dashboard_query_count_does_not_grow_with_data(staff_client, mediator, settings, url, params):
-    settings.IMPACT_CACHE_SECONDS = 0  # the figures computed at each request
+def test_dashboard_query_count_does_not_grow_with_data(staff_client, mediator, url, params):
     _add_data(1, mediator)
     few = _count_queries(staff_client, url, params)
 
@@ -312,51 +331,39 @@ def test_dashboard_query_count_does_not_grow_with_data(staff_client, mediator, s
     assert many == few
 
 
-# The queries of a request to the dashboard besides the figures and the worklist: the staff member
-# (their session is in the cache) and the memberships read by the navigation.
-USER_QUERY = 1  # the user of the request (the session itself is in the cache)
-MEMBERSHIPS_QUERY = 1  # the user's structures, for the menu: read after a write, else from the cache
-REQUEST_QUERIES = USER_QUERY + MEMBERSHIPS_QUERY
-FIGURES_QUERIES = 7
+FIGURES_QUERIES = 4  # per structure, their names, per month and kind of offer, structures per status
 WORKLIST_QUERIES = 6
 
 
-def test_dashboard_in_the_cache_reads_nothing_until_a_write(
-    staff_client, mediator, settings, django_assert_num_queries
+@pytest.mark.parametrize("count", [1, 25])
+def test_dashboard_figures_and_worklist_cost_the_same_queries_with_few_and_many_rows(
+    mediator, django_assert_num_queries, count
 ):
-    settings.PERSONAL_PAGE_CACHE_SECONDS = 0  # what is measured is the cache inside the page
-    settings.IMPACT_CACHE_SECONDS = 300
+    _add_data(count, mediator)
+
+    with django_assert_num_queries(FIGURES_QUERIES):
+        figures = impact.impact(impact.Period.year(2025))
+    with django_assert_num_queries(WORKLIST_QUERIES):
+        worklist = selectors.staff_worklist()
+
+    assert figures["totals"]["people"] == 5 * count
+    assert worklist["pending_structures"].total == count
+
+
+def test_dashboard_reads_everything_again_at_each_request(staff_client, mediator):
     url = reverse("dashboard:index")
     _add_data(1, mediator)
+    staff_client.get(url, YEAR_2025)  # what the navigation keeps of the visitor is kept from now on
+    first = _count_queries(staff_client, url, YEAR_2025)
 
-    with django_assert_num_queries(REQUEST_QUERIES + FIGURES_QUERIES + WORKLIST_QUERIES):
-        staff_client.get(url, YEAR_2025)
-    with django_assert_num_queries(USER_QUERY):  # the figures, the worklist and the structures: cached
-        staff_client.get(url, YEAR_2025)
-    StructureFactory(status=StructureStatus.PENDING)
-    with django_assert_num_queries(REQUEST_QUERIES + WORKLIST_QUERIES):  # the worklist read again
-        staff_client.get(url, YEAR_2025)
-    with django_assert_num_queries(USER_QUERY):
-        staff_client.get(url, YEAR_2025)
+    second = _count_queries(staff_client, url, YEAR_2025)
+
+    # Nothing of the page is kept: the figures and the lists are read at each request.
+    assert second == first
+    assert first >= FIGURES_QUERIES + WORKLIST_QUERIES
 
 
-@pytest.mark.parametrize("count", [1, 25])
-def test_dashboard_worklist_read_again_costs_the_same_queries_with_few_and_many_rows(
-    staff_client, mediator, settings, django_assert_num_queries, count
-):
-    settings.IMPACT_CACHE_SECONDS = 300
-    url = reverse("dashboard:index")
-    staff_client.get(url, YEAR_2025)  # the figures in the cache
-    _add_data(count, mediator)  # a write: the worklist is read again
-
-    with django_assert_num_queries(REQUEST_QUERIES + WORKLIST_QUERIES):
-        response = staff_client.get(url, YEAR_2025)
-
-    assert response.context["pending_structures"].total == count
-
-
-def test_dashboard_worklist_is_read_again_after_a_write(staff_client, mediator, settings):
-    settings.IMPACT_CACHE_SECONDS = 300
+def test_dashboard_worklist_is_read_again_after_a_write(staff_client, mediator):
     url = reverse("dashboard:index")
     first = staff_client.get(url)
     StructureFactory(name="IME Les Tilleuls", status=StructureStatus.PENDING)
@@ -380,8 +387,7 @@ def test_dashboard_worklist_is_read_again_after_a_write(staff_client, mediator, 
     assert after_booking.context["missing_mediators"] == 0
 
 
-def test_dashboard_worklist_is_kept_per_language(staff_client, settings):
-    settings.IMPACT_CACHE_SECONDS = 300
+def test_dashboard_worklist_is_in_the_language_of_the_visitor(staff_client, settings):
     StructureFactory(name="IME Les Tilleuls", kind=StructureKind.IME, status=StructureStatus.PENDING)
     url = reverse("dashboard:index")
     with translation.override("fr"):
@@ -398,18 +404,6 @@ def test_dashboard_worklist_is_kept_per_language(staff_client, settings):
     assert f"({french_kind})" in french
     assert f"({english_kind})" in english
     assert f"({french_kind})" not in english
-
-
-def test_dashboard_without_cache_reads_the_worklist_at_every_request(
-    staff_client, settings, django_assert_num_queries
-):
-    settings.PERSONAL_PAGE_CACHE_SECONDS = 0  # what is measured is the cache inside the page
-    settings.IMPACT_CACHE_SECONDS = 0
-    url = reverse("dashboard:index")
-    staff_client.get(url, YEAR_2025)
-
-    with django_assert_num_queries(USER_QUERY + FIGURES_QUERIES + WORKLIST_QUERIES):
-        staff_client.get(url, YEAR_2025)
 
 
 def _partners_who_came(count: int, prefix: str = "Partenaire") -> list:
@@ -471,8 +465,7 @@ def test_dashboard_with_few_partners_lists_them_all_without_the_sentence_on_the_
     assert html.count(f'href="{export}?') == 1
 
 
-def test_dashboard_query_count_is_the_same_with_few_and_many_partners(staff_client, settings):
-    settings.IMPACT_CACHE_SECONDS = 0  # the figures computed at each request
+def test_dashboard_query_count_is_the_same_with_few_and_many_partners(staff_client):
     url = reverse("dashboard:index")
     _partners_who_came(2)
     few = _count_queries(staff_client, url, YEAR_2025)
@@ -483,72 +476,23 @@ def test_dashboard_query_count_is_the_same_with_few_and_many_partners(staff_clie
     assert many == few
 
 
-def test_dashboard_figures_come_from_the_cache_and_say_when_they_were_computed(
-    staff_client, programme_2025, settings
-):
-    settings.PERSONAL_PAGE_CACHE_SECONDS = 0  # what is measured is the cache inside the page
-    settings.IMPACT_CACHE_SECONDS = 300
+def test_dashboard_figures_are_read_again_after_a_write(staff_client, programme_2025):
     url = reverse("dashboard:index")
-    first = staff_client.get(url, YEAR_2025)
-    computed_at = first.context["figures"]["computed_at"]
+    first = staff_client.get(url, YEAR_2025).content.decode()
     BookingFactory(
         session=session_at(local(2025, 9, 1)),
         structure=programme_2025["cada"],
         status=BookingStatus.ATTENDED,
         present_participants=10,
     )
-    StructureFactory(name="IME Les Tilleuls", status=StructureStatus.PENDING)
 
-    cached = staff_client.get(url, YEAR_2025).content.decode()
-    recomputed = staff_client.get(url, {**YEAR_2025, "fresh": "1"})
-    again = staff_client.get(url, YEAR_2025).content.decode()
-
-    computed = gettext("Figures computed at %(time)s.") % {
-        "time": timezone.localtime(computed_at).strftime("%H:%M")
-    }
-    assert computed in first.content.decode()
-    assert '<p class="figure-key mb-0" id="figure-people">27</p>' in cached  # up to five minutes old
-    assert computed in cached
-    assert "IME Les Tilleuls" in cached  # what waits for staff is live
-    assert "?date_from=2025-01-01&amp;date_to=2025-12-31&amp;fresh=1" in cached
-    # Computed again, then the page at its usual address, which shows the new figures from the cache.
-    assert recomputed.status_code == 302
-    assert recomputed["Location"] == f"{url}?date_from=2025-01-01&date_to=2025-12-31"
-    assert '<p class="figure-key mb-0" id="figure-people">37</p>' in again
-
-
-def test_dashboard_figures_when_due_are_computed_by_one_request_while_others_get_the_last_ones(
-    staff_client, programme_2025, settings
-):
-    settings.PERSONAL_PAGE_CACHE_SECONDS = 0  # what is measured is the cache inside the page
-    settings.IMPACT_CACHE_SECONDS = 300
-    url = reverse("dashboard:index")
-    staff_client.get(url, YEAR_2025)
-    BookingFactory(
-        session=session_at(local(2025, 9, 1)),
-        structure=programme_2025["cada"],
-        status=BookingStatus.ATTENDED,
-        present_participants=10,
-    )
-    with translation.override("fr"):
-        key = figures_cache_key(impact.Period.year(2025), with_form=True)
-    entry = cache.get(key)
-    entry["computed_at"] -= dt.timedelta(seconds=301)
-    cache.set(key, entry)
-    cache.add(f"{key}:computing", 1)  # another request is computing them
-
-    while_computed = staff_client.get(url, YEAR_2025).content.decode()
-    cache.delete(f"{key}:computing")
     after = staff_client.get(url, YEAR_2025).content.decode()
 
-    assert '<p class="figure-key mb-0" id="figure-people">27</p>' in while_computed
+    assert '<p class="figure-key mb-0" id="figure-people">27</p>' in first
     assert '<p class="figure-key mb-0" id="figure-people">37</p>' in after
-    assert (timezone.now() - cache.get(key)["computed_at"]).total_seconds() < 60
-    assert cache.get(f"{key}:computing") is None
 
 
-def test_dashboard_figures_are_kept_per_language(staff_client, programme_2025, settings):
-    settings.IMPACT_CACHE_SECONDS = 300
+def test_dashboard_figures_are_in_the_language_of_the_visitor(staff_client, programme_2025, settings):
     url = reverse("dashboard:index")
     with translation.override("fr"):
         french_title = gettext("People accompanied per year")
@@ -564,26 +508,29 @@ def test_dashboard_figures_are_kept_per_language(staff_client, programme_2025, s
     assert french_title not in english
 
 
-def test_dashboard_after_a_fresh_request_reads_the_new_figures_from_the_cache(
-    staff_client, programme_2025, settings
+def test_dashboard_figures_are_live_without_a_time_of_computation_nor_a_recomputation(
+    staff_client, programme_2025
 ):
-    settings.IMPACT_CACHE_SECONDS = 300
     url = reverse("dashboard:index")
-    staff_client.get(url, YEAR_2025)
-    warm = _count_queries(staff_client, url, YEAR_2025)
 
-    staff_client.get(url, {**YEAR_2025, "fresh": "1"})
+    html = staff_client.get(url, YEAR_2025).content.decode()
+    # A link kept from when the figures were cached shows the page, not a redirect.
+    old_link = staff_client.get(url, {**YEAR_2025, "fresh": "1"})
 
-    assert _count_queries(staff_client, url, YEAR_2025) == warm  # read from the cache, not computed
-
-
-def test_dashboard_without_figures_cache_offers_no_recomputation(staff_client, programme_2025, settings):
-    settings.IMPACT_CACHE_SECONDS = 0
-
-    html = staff_client.get(reverse("dashboard:index"), YEAR_2025).content.decode()
-
-    assert 'id="figures-computed"' in html
+    assert 'id="figures-computed"' not in html
     assert "fresh=1" not in html
+    assert old_link.status_code == 200
+    assert '<p class="figure-key mb-0" id="figure-people">27</p>' in old_link.content.decode()
+
+
+def test_dashboard_period_filter_shows_the_period_with_its_blanks_filled(staff_client):
+    response = staff_client.get(reverse("dashboard:index"), {"date_from": "2025-03-01"})
+
+    html = response.content.decode()
+    year = timezone.localdate().year
+    assert response.context["period"] == impact.Period(dt.date(2025, 3, 1), dt.date(year, 12, 31))
+    assert 'name="date_from" value="2025-03-01"' in html
+    assert f'name="date_to" value="{year}-12-31"' in html
 
 
 def test_dashboard_with_a_nonsense_period_keeps_the_filter_and_its_message(staff_client):
