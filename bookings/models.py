@@ -106,7 +106,15 @@ class Booking(models.Model):
                 name="booking_one_active_seat_per_relais_session",
             ),
         ]
-        indexes = [models.Index(fields=["session", "status"], name="booking_session_status")]
+        indexes = [
+            # Covering the impact figures (people present per session and structure), so that the
+            # dashboard sums them without reading the whole table.
+            models.Index(
+                fields=["session", "status"],
+                include=["structure", "present_participants"],
+                name="booking_session_status",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.structure.name} — {self.session}"
