@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from bookings.privacy import structure_erase, structure_export
 from bookings.services import BookingError
-from common.pagecache import content_version, personal_page
+from common.cache import content_version
 from partners.models import Structure
 
 from . import exports, impact
@@ -331,7 +331,7 @@ def _render_figures(period: impact.Period, figures: dict, *, with_form: bool, ca
 
 
 # What waits for staff is kept for a minute at most, and only while nothing was written: the key
-# holds the content version (louvrelens_social/pagecache.py), bumped by every write to structures,
+# holds the content version (common/cache.py), bumped by every write to structures,
 # requests, sessions, bookings and assignments, so the next request after one reads the lists again.
 # Failed emails (notifications) do not bump it: they appear on the page up to a minute late. Time
 # alone changes the lists too (a session starts, an offer of freed seats runs out): a minute at most.
@@ -413,7 +413,6 @@ def _read_worklist() -> dict:
 
 @require_safe
 @staff_required
-@personal_page()
 def index(request: HttpRequest) -> HttpResponse:
     form, period = _period(request)
     if request.GET.get("fresh") == "1" and not form.errors:

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from common.pagecache import bump_content_version
+from common.cache import content_changed
 
 from .enums import SessionStatus
 from .models import ClosingDay, Offer, Project, Session
@@ -332,7 +332,7 @@ def sessions_create_from_plan(*, plan: SessionPlan, by=None) -> list[Session]:
             created = bulk_create_with_history(
                 objects, Session, batch_size=500, default_user=by, default_change_reason="season planning"
             )
-            bump_content_version()  # bulk_create sends no signal: the catalogue must show the new dates
+            content_changed()  # the catalogue must show the new dates
             for session, planned in zip(created, plan.sessions, strict=True):
                 for mediator in planned.mediators:
                     mediator_assign(session=session, mediator=mediator, by=by)
