@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from common.pagecache import bump_content_version
+from common.cache import content_changed
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from partners.models import Invitation, Membership, Structure, TrainingRecord, User
@@ -77,7 +77,7 @@ def free_text_clear_due(*, now: dt.datetime | None = None) -> int:
                 free_text_cleared_at=now, **FREE_TEXT_CLEARED
             )
             Booking.history.filter(id__in=ids).update(**FREE_TEXT_CLEARED)
-            bump_content_version()  # a bulk update sends no signal: pages showing these texts are stale
+            content_changed()  # pages showing these texts are stale
     return cleared
 
 
@@ -212,7 +212,7 @@ def structure_erase(*, structure: Structure, by: User) -> Structure:
             booked_by=None, attendee=None, free_text_cleared_at=now, **FREE_TEXT_CLEARED
         )
         Booking.history.filter(id__in=booking_ids).delete()
-        bump_content_version()  # bulk updates send no signal
+        content_changed()
         ProjectRequest.objects.filter(structure=structure).update(
             group_description=CLEARED, goals=CLEARED, answer="", created_by=None
         )

@@ -6,7 +6,6 @@ import datetime as dt
 import functools
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import (
     Count,
@@ -26,6 +25,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext, ngettext
 
+from common.cache import cache_get_or_set
 from common.text import DateWords, url_maker
 from partners.enums import StructureStatus
 from partners.models import Structure
@@ -274,17 +274,12 @@ def home_figures() -> dict[str, int]:
     """The headline figures of the home page, from the portal's own data (two queries).
 
     They sum up every attendance ever recorded, which grows with the programme: with the setting
-    HOME_FIGURES_CACHE_SECONDS (0, off, by default) they are kept that long in the cache.
+    HOME_FIGURES_CACHE_SECONDS they are kept that long in the cache (a cache that is down: computed).
     """
     seconds = getattr(settings, "HOME_FIGURES_CACHE_SECONDS", 0)
-    if seconds:
-        cached = cache.get(HOME_FIGURES_CACHE_KEY)
-        if cached is not None:
-            return cached
-    figures = _home_figures()
-    if seconds:
-        cache.set(HOME_FIGURES_CACHE_KEY, figures, seconds)
-    return figures
+    if not seconds:
+        return _home_figures()
+    return cache_get_or_set(HOME_FIGURES_CACHE_KEY, _home_figures, seconds=seconds)
 
 
 def _home_figures() -> dict[str, int]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from common.pagecache import content_version, personal_page
+from common.cache import content_version
 from partners.enums import TrainingModule
 from partners.selectors import booking_refusal_reason, current_structure, has_completed, request_memberships
 from programmes.enums import SessionStatus
@@ -45,7 +45,6 @@ def _attach_error(form, exc: BookingError) -> None:
 
 @login_required
 @require_safe
-@personal_page()
 def booking_list(request: HttpRequest) -> HttpResponse:
     structure = current_structure(request)
     context = {"structure": structure}

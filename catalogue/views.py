@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from bookings.selectors import bookable_sessions, catalogue_offers, home_figures, next_abc_sessions
-from common.pagecache import public_page
+from common.cache import public_page
 from partners.enums import TrainingModule
 from partners.selectors import booking_refusal_reason, current_structure, has_completed
 from programmes.enums import AccessibilityFeature, Audience, OfferKind

@@ -2,13 +2,10 @@ from django.apps import AppConfig
 
 
 class CommonConfig(AppConfig):
-    """Shared infrastructure: the page cache, permission helpers, admin helpers, error pages, checks."""
+    """Shared infrastructure: the cache, permission helpers, admin helpers, error pages, checks."""
 
     name = "common"
     verbose_name = "Common"
 
     def ready(self) -> None:
         from . import checks  # noqa: F401 (registers the checks)
-        from .pagecache import connect_signals
-
-        connect_signals()

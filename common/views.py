@@ -11,7 +11,7 @@ from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from .pagecache import public_page
+from .cache import public_page
 
 
 @require_safe

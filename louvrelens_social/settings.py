@@ -121,7 +121,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partners.context_processors.portal",
-                "common.pagecache.csrf_placeholder",
             ],
         },
     }
@@ -245,8 +244,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are read from the cache (Redis in production) and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are read from the cache (Redis in production) and written through to the database;
+# with the cache down, from the database alone (common/sessions.py).
+SESSION_ENGINE = "common.sessions"
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 # The preload directive only matters once the domain is submitted to the browsers' preload list.
@@ -320,7 +320,8 @@ REMINDER_PLAN_SECONDS = env_int("REMINDER_PLAN_SECONDS", 300)
 MUSEUM_NAME = os.environ.get("MUSEUM_NAME", "Louvre-Lens")
 
 # The cache: Redis when CACHE_URL is set (production: every worker must see the same content
-# version, see louvrelens_social/pagecache.py), else each process's memory (make run: one process).
+# version, see common/cache.py), else each process's memory (make run: one process). A cache that
+# is down is a miss: the timeouts bound how long a request waits for an unreachable one.
 CACHE_URL = os.environ.get("CACHE_URL", "").strip()
 if CACHE_URL:
     CACHES = {
@@ -329,19 +330,17 @@ if CACHE_URL:
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "louvrelens"),
             "TIMEOUT": 300,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
 
-# Pages anyone can see (home, catalogue, offer pages) are kept rendered for anonymous visitors and
-# rendered again after every write to offers, sessions or bookings; this bounds what time alone
-# changes (a booking deadline passing). 0 turns the page cache off.
+# Pages anyone can see (home, catalogue, offer pages, legal pages) are kept rendered for anonymous
+# visitors, keyed by the content version that services bump after every write they make
+# (common/cache.py); this bounds what time alone changes (a booking deadline passing). 0 turns the
+# page cache off. Logged-in pages are never kept.
 PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
-# A logged-in user's own pages (their bookings, their week, the dashboard) are kept too, per user and
-# session, until the next write or this many seconds (what time alone changes: today, "figures
-# computed at"). 0 turns it off.
-PERSONAL_PAGE_CACHE_SECONDS = env_int("PERSONAL_PAGE_CACHE_SECONDS", 60)
 # Figures summed over years of attendance, kept for display (0: computed on every request).
 # The booking decision never reads a cache.
 HOME_FIGURES_CACHE_SECONDS = env_int("HOME_FIGURES_CACHE_SECONDS", 300)

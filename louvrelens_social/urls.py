@@ -19,7 +19,7 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("donnees-personnelles/", views.privacy, name="privacy"),
     # The language switcher carries no CSRF token, so that the public pages are the same for every
-    # visitor and can be served from the cache (common/pagecache.py). Choosing a language
+    # visitor and can be served from the cache (common/cache.py). Choosing a language
     # changes nothing but the visitor's own language cookie.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("compte/", include("partners.urls")),

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Exists, OuterRef, QuerySet
 
 from .models import MEDIATORS_GROUP, User
 
 
-@cache
-def _users_with_role() -> QuerySet[User]:
-    """Users, each knowing whether they mediate. Built once: building the subquery costs more than
-    running it (a query set is never evaluated here, only cloned by each `get`)."""
+def users_with_role() -> QuerySet[User]:
+    """Users, each knowing whether they mediate (`mediates`)."""
     mediates = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=MEDIATORS_GROUP)
     return User._default_manager.annotate(mediates=Exists(mediates))
 
@@ -25,7 +21,7 @@ class PortalBackend(ModelBackend):
 
     def get_user(self, user_id):
         try:
-            user = _users_with_role().get(pk=user_id)
+            user = users_with_role().get(pk=user_id)
         except User.DoesNotExist:
             return None
         if not self.user_can_authenticate(user):

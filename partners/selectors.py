@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
-from common.pagecache import MEMBERSHIPS_VERSION_KEY, versioned_get, versioned_set
-
 from .enums import StructureStatus, TrainingModule
 from .models import MEDIATORS_GROUP, Invitation, Membership, Structure, TrainingRecord, User
 
@@ -20,8 +18,7 @@ if TYPE_CHECKING:
 
 # The structure a coordinator of several structures is acting for, kept in their session.
 CURRENT_STRUCTURE_SESSION_KEY = "partners_current_structure"
-_REQUEST_CACHE = "_partners_memberships"
-MEMBERSHIPS_CACHE_SECONDS = 600
+_MEMBERSHIPS_ATTRIBUTE = "_partners_memberships"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -37,32 +34,20 @@ def memberships_of(user) -> QuerySet[Membership]:
 
 
 def request_memberships(request: HttpRequest) -> list[Membership]:
-    """The memberships of the request's user, fetched once per request (menu, banner and views share it).
-
-    Every page of a logged-in user needs them, so they are also kept in the shared cache for as long
-    as the memberships version stays the same: any write to a membership or a structure (joining,
-    leaving, an approval, a suspension...) bumps it, so a change is seen by the very next request.
-    Bookings do not bump it: a busy hour of bookings leaves them kept.
-    """
-    cached = getattr(request, _REQUEST_CACHE, None)
-    if cached is None:
+    """The memberships of the request's user, read once per request (one query, shared by the menu,
+    the banner and the views)."""
+    memberships = getattr(request, _MEMBERSHIPS_ATTRIBUTE, None)
+    if memberships is None:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            cached = []
-        else:
-            key = f"partners:memberships:{user.pk}"
-            version, cached = versioned_get(key, MEMBERSHIPS_VERSION_KEY)
-            if cached is None:
-                cached = list(memberships_of(user))
-                versioned_set(key, version, cached, MEMBERSHIPS_CACHE_SECONDS)
-        setattr(request, _REQUEST_CACHE, cached)
-    return cached
+        memberships = list(memberships_of(user))
+        setattr(request, _MEMBERSHIPS_ATTRIBUTE, memberships)
+    return memberships
 
 
 def forget_request_memberships(request: HttpRequest) -> None:
     """After a change of membership within the request (join, leave), read them again."""
-    if hasattr(request, _REQUEST_CACHE):
-        delattr(request, _REQUEST_CACHE)
+    if hasattr(request, _MEMBERSHIPS_ATTRIBUTE):
+        delattr(request, _MEMBERSHIPS_ATTRIBUTE)
 
 
 def current_membership(request: HttpRequest) -> Membership | None:

@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.cache import content_changed
 from notifications.services import message_queue
 
 from .enums import MembershipRole, StructureKind, StructureStatus, TrainingModule, TrainingSource
@@ -64,6 +65,7 @@ def _transition(structure: Structure, action: str, new_status: str, reason: str)
             locked.approved_at = timezone.now()
             fields.append("approved_at")
         locked.save(update_fields=fields)
+        content_changed()
         _notify_coordinators(locked, template=f"structure_{action}", reason=reason)
     return locked
 
@@ -305,6 +307,7 @@ def structure_register(
             membership = Membership.objects.create(
                 user=user, structure=structure, role=MembershipRole.COORDINATOR
             )
+            content_changed()
             if not user.email_verified:
                 _queue_verification(user, key=f"registration-{structure.pk}")
             _notify_staff_of_registration(structure, user)
@@ -531,6 +534,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         user_mark_email_verified(user=user)
+        content_changed()
     return membership
 
 
@@ -568,6 +572,7 @@ def invitation_signup(
         )
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
+        content_changed()
     return membership
 
 
@@ -595,6 +600,7 @@ def membership_leave(*, user: User, structure: Structure) -> None:
                 % {"structure": locked.name}
             )
         membership.delete()
+        content_changed()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -625,9 +631,11 @@ def training_record_add(
     defaults = {"source": source, "session": session, "recorded_by": recorded_by}
     try:
         with transaction.atomic():
-            record, _created = TrainingRecord.objects.get_or_create(
+            record, created = TrainingRecord.objects.get_or_create(
                 user=user, module=module, completed_on=completed_on, defaults=defaults
             )
+            if created:
+                content_changed()
     except IntegrityError:  # recorded at the same moment by someone else
         record = TrainingRecord.objects.get(user=user, module=module, completed_on=completed_on)
     return record
@@ -639,4 +647,6 @@ def training_record_withdraw(*, user: User, module: str, session) -> int:
     removed, _by_model = TrainingRecord.objects.filter(
         user=user, module=module, session=session, source=TrainingSource.ATTENDANCE
     ).delete()
+    if removed:
+        content_changed()
     return removed

@@ -37,7 +37,7 @@ from bookings.attendance import (
 )
 from bookings.enums import SEATED_STATUSES, BookingStatus
 from bookings.models import AttendanceChange, Booking
-from common.pagecache import content_version, personal_page
+from common.cache import content_version
 from common.text import DateWords, url_maker
 from partners.models import MEDIATORS_GROUP, Structure, User
 from programmes import services
@@ -278,7 +278,7 @@ def _query_string(**params) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-# A week is kept rendered this long at most: the content version (pagecache.py) makes it stale at
+# A week is kept rendered this long at most: the content version (common/cache.py) makes it stale at
 # the first write to sessions, bookings or assignments; this bounds what time and names change.
 WEEK_CACHE_SECONDS = 300
 
@@ -348,7 +348,6 @@ class _Week:
 
 
 @login_required
-@personal_page(check=_require_planning_user)
 def planning_index(request: HttpRequest) -> HttpResponse:
     """The week: a grid of its seven days, then the same sessions day by day with every detail."""
     sessions = _visible_sessions(request)

@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make there
 # are ordinary synchronous calls, so Django's guard against async contexts does not apply.
@@ -39,9 +40,8 @@ def _email_in_memory(settings):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (Redis in `make test`): the database is rolled back
-    between tests, so pages and figures cached by one test would not match the next one's data."""
-    from django.core.cache import cache
-
+    between tests, so the pages and figures kept by one test, and its content version, would not
+    match the next one's data."""
     cache.clear()
     yield
 

@@ -51,7 +51,7 @@ from bench.load.generate import DATABASES, django_env  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
-# The portal's shared cache in production (the page cache and its content version: pagecache.py).
+# The portal's shared cache in production (the public pages and their content version: common/cache.py).
 CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/8")
 CPUS = os.cpu_count() or 2
 # Measured on the 2-core machine of docs/benchmarks.md: sync workers, 2 per core + 1, were the fastest.

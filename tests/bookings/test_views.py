@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from icalendar import Calendar
 from bookings import services
 from bookings.enums import BookingStatus, RequestKind
 from bookings.models import Booking, ProjectRequest
-from common.pagecache import bump_content_version
+from common.cache import content_changed
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from programmes.enums import OfferKind
@@ -31,6 +32,14 @@ from tests.factories import (
 from .conftest import group
 
 pytestmark = pytest.mark.django_db
+
+
+def bump_content_version() -> None:
+    """As after a committed write: services call common.cache.content_changed(), which bumps the
+    content version when their transaction commits (here: the test's callbacks are run)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        content_changed()
+
 
 BOOKING_URLS = ["detail", "done", "change", "cancel", "ics", "waitlist_confirm", "waitlist_leave"]
 

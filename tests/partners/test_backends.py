@@ -38,9 +38,12 @@ def test_an_inactive_or_missing_user_is_nobody():
 def test_every_request_of_a_logged_in_user_reads_the_user_once(client, django_assert_num_queries):
     mediator = make_mediator(first_name="Lou", last_name="Médiatrice")
     client.force_login(mediator)
-    client.get("/mentions-legales/")  # the session and the memberships are in the cache from now on
+    client.get("/mentions-legales/")  # the session is in the cache from now on
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2) as queries:  # the user with their role, then their structures
         response = client.get("/mentions-legales/")
+
+    assert 'FROM "partners_user"' in queries.captured_queries[0]["sql"]
+    assert 'FROM "partners_membership"' in queries.captured_queries[1]["sql"]
 
     assert "planning" in response.content.decode()  # the menu offers the schedule to mediators

@@ -97,6 +97,25 @@ def test_request_memberships_runs_one_query_per_request(django_assert_num_querie
         request_memberships(request)
 
 
+def test_each_request_reads_the_memberships_again_so_a_change_is_seen_at_once(django_assert_num_queries):
+    membership = MembershipFactory(structure__name="Foyer des Mésanges")
+    first = [m.structure.name for m in request_memberships(_request(membership.user))]
+
+    membership.structure.name = "Foyer des Hirondelles"
+    membership.structure.save()
+    MembershipFactory(user=membership.user, structure__name="Atelier Vauban")
+    with django_assert_num_queries(1):
+        names = [m.structure.name for m in request_memberships(_request(membership.user))]
+
+    assert first == ["Foyer des Mésanges"]
+    assert names == ["Atelier Vauban", "Foyer des Hirondelles"]
+
+
+def test_an_anonymous_request_has_no_membership_and_costs_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert request_memberships(_request(AnonymousUser())) == []
+
+
 def test_memberships_of_lists_only_the_users_own():
     membership = MembershipFactory()
     MembershipFactory()

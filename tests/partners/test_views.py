@@ -740,11 +740,19 @@ def test_menu_and_page_share_one_query_of_the_users_structures(coordinator_clien
     assert len(membership_reads) == 1
 
 
-def test_a_structure_joined_is_offered_at_the_next_request(coordinator_client):
+def test_the_users_structures_are_read_at_each_request_so_a_new_one_shows_at_once(coordinator_client):
     url = reverse("partners:my_structure")
     coordinator_client.get(url)
 
-    other = MembershipFactory(user=coordinator_client.membership.user).structure  # joins a second structure
-    response = coordinator_client.get(url)
+    def membership_reads() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = coordinator_client.get(url)
+        reads = [q for q in queries if 'FROM "partners_membership"' in q["sql"]]
+        return len(reads), response.content.decode()
 
-    assert other.name in response.content.decode()  # the structure switcher offers it at once
+    assert membership_reads()[0] == 1
+    other = MembershipFactory(user=coordinator_client.membership.user).structure  # joins a second structure
+    reads, html = membership_reads()
+
+    assert reads == 1
+    assert other.name in html  # the structure switcher offers it at once

@@ -150,7 +150,7 @@ def test_production_permissions_policy_turns_off_the_features_the_portal_does_no
 
 def test_production_csrf_cookie_is_secure_http_only_and_same_site(production):
     cookie = SimpleCookie()
-    # The login form carries a token (the public pages carry none: they are cached, see pagecache.py).
+    # The login form carries a token (the public pages carry none: they are cached, see common/cache.py).
     cookie.load(production["form"]["cookies"]["csrftoken"])
     morsel = cookie["csrftoken"]
 
