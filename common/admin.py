@@ -13,6 +13,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .cache import content_changed
+
 
 class ReasonForm(forms.Form):
     """The reason staff give for refusing a structure or cancelling a session; it is emailed."""
@@ -118,3 +120,24 @@ class WhenFilter(admin.SimpleListFilter):
         if self.value() == "past":
             return queryset.filter(**{f"{self.start_field}__lt": now})
         return queryset
+
+
+class ContentChangedAdmin(admin.ModelAdmin):
+    """An admin whose saves and deletions change what public pages show (an offer's text, a
+    structure's name): the content version is bumped after the commit, as the services do."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        content_changed()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        content_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        content_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        content_changed()

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from common.admin import apply_each, run_with_reason
+from common.admin import ContentChangedAdmin, apply_each, run_with_reason
 
 from .enums import KIND_FIELD, StructureField
 from .models import Invitation, Membership, Structure, TrainingRecord, User
@@ -260,7 +260,7 @@ class StructureAdminForm(forms.ModelForm):
 
 
 @admin.register(Structure)
-class StructureAdmin(SimpleHistoryAdmin):
+class StructureAdmin(ContentChangedAdmin, SimpleHistoryAdmin):
     form = StructureAdminForm
     list_display = [
         "name",
@@ -370,7 +370,7 @@ class StructureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ContentChangedAdmin):
     list_display = ["user", "structure", "role", "created_at"]
     list_filter = ["role", structure_field_filter("structure__"), "structure__kind", "structure__status"]
     list_select_related = ["user", "structure"]

@@ -13,6 +13,8 @@ from django.core.validators import MinValueValidator
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from common.admin import ContentChangedAdmin
+
 from .models import AccessibilityOption, Exhibition, Offer, Project, Session
 from .services import booking_deadline_moved, session_create, session_problems
 
@@ -187,7 +189,7 @@ class AccessibilityOptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Exhibition)
-class ExhibitionAdmin(admin.ModelAdmin):
+class ExhibitionAdmin(ContentChangedAdmin):
     form = ExhibitionForm
     list_display = ["title", "kind", "start_date", "end_date"]
     list_filter = ["kind", "start_date"]
@@ -245,7 +247,7 @@ class NewSessionInline(admin.TabularInline):
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
+class OfferAdmin(ContentChangedAdmin):
     form = OfferForm
     list_display = [
         "title",
@@ -291,7 +293,7 @@ class OfferAdmin(admin.ModelAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ContentChangedAdmin):
     form = ProjectForm
     list_display = ["name", "start_date", "end_date", "exhibition", "patron", "partner_names"]
     list_filter = ["exhibition", "start_date", "partners__kind"]
