@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "bookings",
     "notifications",
     "louvrelens_social.apps.PortalConfig",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ SOURCES = [
     "programmes",
     "bookings",
     "notifications",
+    "demo",
     "templates",
     "manage.py",
 ]

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking, ProjectRequest
+from demo import data as demo_data
 from partners.models import Structure, User
-from programmes import demo_data
 from programmes.models import Offer, Project, Session
 from programmes.selectors import bookable_sessions
 from tests.factories import MembershipFactory, ProjectRequestFactory, StructureFactory

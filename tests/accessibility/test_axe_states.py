@@ -19,10 +19,10 @@ from django.utils.http import urlsafe_base64_encode
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking
+from demo import data as demo_data
 from louvrelens_social.views import server_error
 from partners.enums import StructureStatus
 from partners.models import Invitation
-from programmes import demo_data
 from programmes.models import Assignment, Offer
 from tests.factories import BookingFactory, SessionFactory, StructureFactory
 

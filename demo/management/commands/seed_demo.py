@@ -26,9 +26,9 @@ from django.utils.text import slugify
 
 from bookings.enums import BookingStatus
 from bookings.models import AttendanceChange, Booking, ProjectRequest
+from demo import data
 from partners.enums import StructureStatus, TrainingModule, TrainingSource
 from partners.models import MEDIATORS_GROUP, Invitation, Membership, Structure, TrainingRecord, User
-from programmes import demo_data as data
 from programmes.enums import PER_PERSON_KINDS, OfferKind, SessionStatus
 from programmes.models import (
     AccessibilityOption,

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from bookings.enums import SEATED_STATUSES, BookingStatus, RequestStatus
 from bookings.models import Booking, ProjectRequest
+from demo.data import DEMO_PASSWORD
 from partners.enums import KIND_FIELD, StructureField, StructureStatus, TrainingModule
 from partners.models import MEDIATORS_GROUP, Structure, TrainingRecord, User
-from programmes.demo_data import DEMO_PASSWORD
 from programmes.enums import OfferKind, SessionStatus
 from programmes.models import Offer, Project, Session
 
