@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "catalogue",
     "planning",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ SOURCES = [
     "catalogue",
     "planning",
     "dashboard",
+    "demo",
     "templates",
     "manage.py",
 ]

@@ -15,8 +15,8 @@ from django.utils import timezone
 from bookings.enums import BookingStatus
 from bookings.models import Booking, ProjectRequest
 from bookings.selectors import bookable_sessions
+from demo import data as demo_data
 from partners.models import Structure, User
-from programmes import demo_data
 from programmes.models import Offer, Project, Session
 from tests.factories import MembershipFactory, ProjectRequestFactory, StructureFactory
 

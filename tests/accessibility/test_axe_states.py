@@ -20,9 +20,9 @@ from django.utils.http import urlsafe_base64_encode
 from bookings.enums import BookingStatus
 from bookings.models import Booking
 from common.views import server_error
+from demo import data as demo_data
 from partners.enums import StructureStatus
 from partners.models import Invitation
-from programmes import demo_data
 from programmes.models import Assignment, Offer
 from tests.factories import BookingFactory, SessionFactory, StructureFactory
 
@@ -85,7 +85,7 @@ def test_anonymous_error_states_have_no_axe_violation(browser, live_server, demo
         scanned(page, "new password that does not match", status=200, got=submit(page))
         assert has_field_errors(page)
 
-        invitation = Invitation.objects.filter(structure=coordinator_structure()).first()
+        invitation = Invitation.objects.get(structure=coordinator_structure(), accepted_at__isnull=True)
         response = page.goto(reverse("partners:invitation_accept", args=[invitation.token]))
         scanned(page, "invitation to join a structure", status=200, got=response.status)
 

@@ -17,8 +17,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking
+from demo import data as demo_data
 from partners.models import User
-from programmes import demo_data
 from programmes.enums import AccessibilityFeature
 from programmes.models import Offer
 from tests.factories import SessionFactory

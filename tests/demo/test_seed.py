@@ -1,25 +1,31 @@
-"""`manage.py seed_demo`: the demo programme, idempotent, with its three demo accounts."""
+"""`manage.py seed_demo`: the demo programme, idempotent, with its three demo accounts.
+
+The demo is seeded once for the module (it goes through the services: a few seconds); the tests
+that run the seed from an empty database are in `test_seed_runs.py`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 
 import pytest
 from django.apps import apps
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
+from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from bookings.enums import SEATED_STATUSES, BookingStatus, RequestStatus
 from bookings.models import Booking, ProjectRequest
+from demo.data import DEMO_PASSWORD, SUSPENSION_REASON
+from notifications.models import OutboxMessage
 from partners.enums import KIND_FIELD, StructureField, StructureStatus, TrainingModule
-from partners.models import MEDIATORS_GROUP, Structure, TrainingRecord, User
-from programmes.demo_data import DEMO_PASSWORD
+from partners.models import MEDIATORS_GROUP, Invitation, Membership, Structure, TrainingRecord, User
 from programmes.enums import OfferKind, SessionStatus
-from programmes.models import Offer, Project, Session
+from programmes.models import Assignment, MediatorUnavailability, Offer, Project, Session
+from programmes.services import mediator_conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -39,34 +45,13 @@ def counts() -> dict[str, int]:
     }
 
 
-@pytest.fixture
-def seeded():
-    return seed(force=True)
-
-
-def test_seed_demo_refuses_to_run_without_debug(settings):
-    settings.DEBUG = False
-
-    with pytest.raises(CommandError, match="--force"):
-        seed()
-
-    assert User.objects.count() == 0
-
-
-def test_seed_demo_runs_without_force_when_debug_is_on(settings):
-    settings.DEBUG = True
-
-    seed()
-
-    assert User.objects.filter(email__in=LOGINS).count() == 3
-
-
-def test_seed_demo_is_fast():
-    started = time.monotonic()
-
-    seed(force=True)
-
-    assert time.monotonic() - started < 20
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """The demo, seeded once for the module inside a transaction rolled back at its end (each test
+    runs in a savepoint of it), so that the other test modules never see it. Returns its output."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield seed(force=True)
+        transaction.set_rollback(True)
 
 
 def test_seed_demo_twice_creates_nothing_twice(seeded):
@@ -218,3 +203,60 @@ def test_seed_demo_cancelled_sessions_have_no_active_booking(seeded):
 
 def test_seed_demo_has_requests_in_every_status(seeded):
     assert set(ProjectRequest.objects.values_list("status", flat=True)) == set(RequestStatus.values)
+
+
+def test_seed_demo_leaves_none_of_its_emails_in_the_outbox(seeded):
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_seed_demo_structures_are_registered_then_approved_long_ago(seeded):
+    now = timezone.now()
+    structures = Structure.objects.all()
+
+    assert not structures.filter(status=StructureStatus.PENDING, approved_at__isnull=False).exists()
+    decided = structures.exclude(status=StructureStatus.PENDING)
+    assert decided.filter(approved_at__lte=now - dt.timedelta(days=60)).count() == decided.count()
+    assert structures.get(status=StructureStatus.SUSPENDED).status_reason == SUSPENSION_REASON
+
+
+def test_seed_demo_other_coordinators_joined_by_invitation(seeded):
+    joined = Invitation.objects.filter(accepted_at__isnull=False)
+
+    assert joined.count() == Membership.objects.count() - Structure.objects.count() > 5
+    for invitation in joined:
+        members = Membership.objects.filter(structure=invitation.structure)
+        assert members.filter(user=invitation.invited_by).exists()
+        assert members.filter(user__email=invitation.email).exists()
+    pending = Invitation.objects.get(accepted_at__isnull=True)
+    assert (pending.email, pending.invited_by.email) == ("nouvelle.collegue@exemple.fr", LOGINS[2])
+
+
+def test_seed_demo_mediators_to_come_lead_one_session_at_a_time_and_not_when_away(seeded):
+    assignments = Assignment.objects.filter(
+        session__start__gt=timezone.now(), session__status=SessionStatus.PLANNED
+    ).select_related("session", "mediator")
+
+    assert assignments.count() > 20
+    conflicts = [
+        mediator_conflict(
+            mediator=a.mediator, start=a.session.start, end=a.session.end, exclude_session_id=a.session_id
+        )
+        for a in assignments
+    ]
+    assert conflicts == [None] * len(conflicts)
+    assert MediatorUnavailability.objects.filter(mediator__email=LOGINS[1]).count() == 1
+
+
+def test_seed_demo_bookings_to_come_were_made_before_their_booking_deadline(seeded):
+    future = Booking.objects.filter(session__start__gt=timezone.now())
+
+    assert future.count() > 20
+    assert not future.filter(created_at__gte=F("session__booking_deadline")).exists()
+
+
+def test_seed_demo_requests_to_come_are_answered_by_staff(seeded):
+    answered = ProjectRequest.objects.exclude(status=RequestStatus.NEW)
+
+    assert {r.answered_by.email for r in answered} == {LOGINS[0]}
+    assert all(r.answer and r.answered_at for r in answered)
+    assert ProjectRequest.objects.get(status=RequestStatus.NEW).answer == ""

@@ -1,4 +1,4 @@
-"""The demo programme's content, in French (it is data, not interface text).
+"""The demo programme's content, in French (it is data, not interface text): `demo.seed` creates it.
 
 Every organisation and person here is invented. The facts about the programme (its offers, the
 exhibitions, the projects Tour de Babel and Dép'art) are written in our own words.
@@ -447,6 +447,43 @@ OFFERS = [
         "what_to_bring": WHAT_TO_BRING_GROUP,
     },
 ]
+
+# --------------------------------------------------------------------------------------------
+# The calendar, laid out around the anchor day (the day the demo was first loaded)
+# --------------------------------------------------------------------------------------------
+
+MON, WED, THU, FRI, SAT = 0, 2, 3, 4, 5  # never Tuesday: the museum is closed on Tuesdays
+
+# offer slug -> (weekday, hour, minute, every n weeks, week offset, capacity)
+RHYTHM = {
+    "abc-du-musee": (THU, 14, 0, 2, 0, 14),
+    "stage-d-approfondissement": (FRI, 9, 30, 6, 1, 12),
+    "accompagnement-vers-l-autonomie": (MON, 14, 0, 4, 2, 6),
+    "visite-decouverte-1h": (WED, 10, 0, 1, 0, 25),
+    "visite-approfondie-1h30": (THU, 10, 0, 2, 1, 25),
+    "visite-sensorielle-tactile": (FRI, 14, 0, 4, 0, 12),
+    "visite-en-lsf": (MON, 10, 0, 6, 3, 18),
+    "visite-facile-a-lire-falc": (WED, 14, 0, 3, 1, 18),
+    "atelier-ecriture-tablettes-caracteres": (FRI, 10, 0, 3, 2, 16),
+    "atelier-argumentation-posture": (MON, 14, 30, 6, 5, 15),
+    "visite-en-autonomie": (SAT, 10, 30, 1, 0, 30),
+}
+PAST_WEEKS = 52
+FUTURE_WEEKS = 17
+
+# Why some sessions gone by were cancelled.
+CANCELLATION_REASONS = [
+    "Le médiateur prévu est souffrant et n'a pas pu être remplacé.",
+    "Les salles de la Galerie du temps étaient fermées pour un changement d'accrochage.",
+]
+# A booking of a session gone by that its structure cancelled.
+LATE_CANCELLATION_COMMENT = "Annulée par la structure : sortie reportée."
+# The demo mediator's day away, ten days after the anchor day.
+UNAVAILABILITY_REASON = "Formation interne : accueil des publics sourds"
+# The demo coordinator's colleague, invited and not yet joined.
+INVITED_COLLEAGUE = "nouvelle.collegue@exemple.fr"
+# Why the suspended structure is suspended.
+SUSPENSION_REASON = "Réservations non honorées à plusieurs reprises sans prévenir."
 
 # Where each offer's sessions take place.
 PLACES = {
