@@ -70,7 +70,7 @@ from programmes.models import (
     Session,
 )
 from programmes.season import closing_days_seed
-from programmes.services import ProgrammeError, mediator_assign, unavailability_create
+from programmes.services import ProgrammeError, mediator_assign, session_create, unavailability_create
 
 from . import data
 
@@ -163,7 +163,7 @@ class Demo:
         """Whether the session still takes bookings on the anchor day, until its very end (the first
         run happens on that day): its booking deadline is the one `save_sessions` writes."""
         offer = self.offers[session.offer]
-        deadline = session.start - dt.timedelta(hours=offer.booking_deadline_hours)
+        deadline = offer.booking_deadline_for(session.start)
         return session.status == SessionStatus.PLANNED and deadline >= at(
             self.anchor + dt.timedelta(days=1), 0
         )
@@ -705,32 +705,42 @@ SessionKey = tuple[str, dt.datetime, str]
 
 
 def save_sessions(demo: Demo, plan: list[PlannedSession]) -> dict[SessionKey, Session]:
-    """Every session, past and to come, written directly: there is no service that creates one
-    session yet (`programmes.services.session_create` is on its way; then the sessions to come use it)."""
+    """Every session: those to come through `programmes.services.session_create`, as staff create
+    them; the past ones (and the ones cancelled then) written directly, as they were."""
     slug_of = {offer.pk: slug for slug, offer in demo.offers.items()}
     existing = {
         (slug_of[s.offer_id], s.start, s.place): s
         for s in Session.objects.filter(offer__in=demo.offers.values())
     }
-    new_sessions = []
+    past_sessions = []
     for planned in plan:
         if planned.key in existing:
             continue
         offer = demo.offers[planned.offer]
+        project = demo.projects[planned.project] if planned.project else None
+        if planned.start >= demo.now and planned.status == SessionStatus.PLANNED:
+            existing[planned.key] = session_create(
+                offer=offer,
+                start=planned.start,
+                place=planned.place,
+                capacity=planned.capacity,
+                project=project,
+            )
+            continue
         session = Session(
             offer=offer,
             start=planned.start,
-            end=planned.start + dt.timedelta(minutes=offer.duration_minutes),
+            end=offer.session_end(planned.start),
             place=planned.place,
             capacity=planned.capacity,
-            booking_deadline=planned.start - dt.timedelta(hours=offer.booking_deadline_hours),
+            booking_deadline=offer.booking_deadline_for(planned.start),
             status=planned.status,
             cancellation_reason=planned.cancellation_reason,
-            project=demo.projects[planned.project] if planned.project else None,
+            project=project,
         )
-        new_sessions.append(session)
+        past_sessions.append(session)
         existing[planned.key] = session
-    bulk_create(demo, Session, new_sessions)
+    bulk_create(demo, Session, past_sessions)
     return existing
 
 
