@@ -348,4 +348,3 @@ PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
 # Figures summed over years of attendance, kept for display (0: computed on every request).
 # The booking decision never reads a cache.
 HOME_FIGURES_CACHE_SECONDS = env_int("HOME_FIGURES_CACHE_SECONDS", 300)
-IMPACT_CACHE_SECONDS = env_int("IMPACT_CACHE_SECONDS", 300)
