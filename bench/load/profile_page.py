@@ -1,11 +1,14 @@
 """Profile one page of the benchmark in-process (Django's test client), against a benchmark database.
 
     .venv/bin/python bench/load/profile_page.py catalogue --size large
+    .venv/bin/python bench/load/profile_page.py catalogue --size large --visitor anonymous
     .venv/bin/python bench/load/profile_page.py my_bookings --size large --repeat 20 --sql
 
 Pages: the keys of run.py (home, catalogue, offer, my_bookings, mediator_week, dashboard), and
 booking_post: a refused booking POST (`--refusal full`: the session is full; `booked`: the
-structure has booked it already), as most of run.py's booking POSTs are.
+structure has booked it already), as most of run.py's booking POSTs are. The page is rendered
+fresh, every cache replaced by Django's DummyCache, as run.py's server time; for the pages anyone
+can see, as run.py's logged-in coordinator unless `--visitor anonymous`.
 Prints the time per request, the queries with their time (--sql), and a pyinstrument profile when
 pyinstrument is installed (`.venv/bin/pip install pyinstrument==5.1.3`), else cProfile's top 30.
 Run `generate.py` first.
@@ -36,17 +39,19 @@ def main() -> None:
     parser.add_argument("--cprofile", action="store_true", help="cProfile, by time spent in each function")
     parser.add_argument("--all", action="store_true", help="show every frame of the profile")
     parser.add_argument("--refusal", choices=["full", "booked"], default="full", help="booking_post only")
+    parser.add_argument("--visitor", help="anonymous or coordinator, for the pages anyone can see")
     args = parser.parse_args()
     os.environ.update(django_env(DATABASES[args.size]))
-    os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/8")  # as run.py serves the portal
     import django
 
     django.setup()
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    from bench.load.run import pick_targets
+    from bench.load.run import FRESH_CACHES, pick_targets
+
+    override_settings(CACHES=FRESH_CACHES).enable()
 
     if args.page == "booking_post":
         url, user, form = booking_post(args.refusal)
@@ -57,7 +62,11 @@ def main() -> None:
             return client.post(url, form)
 
     else:
-        url, user = pick_targets()[args.page]
+        url, users = pick_targets()[args.page]
+        visitor = args.visitor or list(users)[-1]
+        if visitor not in users:
+            parser.error(f"--visitor: {args.page} is measured for {', '.join(users)}")
+        user = users[visitor]
         client = Client()
         if user is not None:
             client.force_login(user)
