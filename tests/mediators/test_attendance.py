@@ -268,7 +268,8 @@ def test_attendance_page_future_session_shows_message_and_no_form(client, booked
     posted = client.post(url, _post_data(booked_session.bookings.get(), presence="absent"))
 
     assert page.status_code == 200
-    assert page.context["not_yet"] is True
+    assert page.context["window"] is AttendanceWindow.NOT_YET
+    assert "Cette séance n'a pas encore eu lieu" in page.content.decode()
     assert '<form method="post" novalidate>' not in page.content.decode()
     assert posted.status_code == 200
     assert booked_session.bookings.get().status == BookingStatus.CONFIRMED
@@ -396,6 +397,18 @@ def test_attendance_window_closes_at_the_deadline_and_not_before(settings):
 
     assert attendance_window(session, now=deadline) is AttendanceWindow.OPEN
     assert attendance_window(session, now=deadline + dt.timedelta(seconds=1)) is AttendanceWindow.CLOSED
+
+
+def test_attendance_page_of_a_cancelled_session_to_come_says_it_is_cancelled(client, mediator):
+    session = session_at(at(2, 10), status=SessionStatus.CANCELLED)
+    assign(session, mediator)
+    BookingFactory(session=session)
+    client.force_login(mediator)
+
+    page = client.get(reverse("planning:attendance", args=[session.pk]))
+
+    assert page.context["window"] is AttendanceWindow.CANCELLED
+    assert "Cette séance a été annulée" in page.content.decode()
 
 
 # --- The attendance sheet: every group of a session, all or nothing -----------------------------
