@@ -3,10 +3,12 @@
 These figures are the programme's count of people accompanied (the home page sums the present
 participants of ATTENDED bookings). Every recording and correction is kept in AttendanceChange.
 
-Rules:
+Rules (each decided here only: pages and services ask these functions):
 - recording opens when the session has started (a mediator may fill it in at the end of the
-  visit) and closes `ATTENDANCE_CORRECTION_DAYS` days after its end, for everyone;
-- only the session's mediators (and staff) record;
+  visit) and closes `ATTENDANCE_CORRECTION_DAYS` days after its end, for everyone; never for a
+  cancelled session (`attendance_window`, `attendance_is_open`, `attendance_deadline`);
+- only the session's mediators (and staff) record (`can_record_attendance`);
+- a sheet (every group of a session) is saved whole or not at all (`attendance_sheet_record`);
 - a group with nobody present is ABSENT; otherwise ATTENDED;
 - a relais present at a training session (L'ABC du musée...) gets the module on their record; a
   correction to absent takes back that record (not one entered by staff);
@@ -18,13 +20,17 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.cache import content_changed
 from partners.enums import TrainingModule, TrainingSource
 from partners.services import training_record_add, training_record_withdraw
 from programmes.enums import PER_PERSON_KINDS, SessionStatus
@@ -50,19 +56,58 @@ def attendance_margin(booked: int) -> int:
     return max(MARGIN_MINIMUM, math.ceil(booked * MARGIN_SHARE))
 
 
+class AttendanceWindow(enum.Enum):
+    """Where a session stands for recording its attendance."""
+
+    CANCELLED = "cancelled"  # nothing to record, ever
+    NOT_YET = "not_yet"  # the session has not started
+    OPEN = "open"
+    CLOSED = "closed"  # the time to correct it is over
+
+    @property
+    def is_open(self) -> bool:
+        return self is AttendanceWindow.OPEN
+
+
 def attendance_deadline(session) -> dt.datetime:
+    """Until when the attendance of a session may be recorded or corrected."""
     return session.end + dt.timedelta(days=settings.ATTENDANCE_CORRECTION_DAYS)
 
 
-def attendance_is_open(session, *, now: dt.datetime | None = None) -> bool:
+def attendance_window(session, *, now: dt.datetime | None = None) -> AttendanceWindow:
+    """Whether attendance may be recorded for this session now, or why not."""
     now = now or timezone.now()
-    return session.status == SessionStatus.PLANNED and session.start <= now <= attendance_deadline(session)
+    if session.status == SessionStatus.CANCELLED:
+        return AttendanceWindow.CANCELLED
+    if session.start > now:
+        return AttendanceWindow.NOT_YET
+    if now > attendance_deadline(session):
+        return AttendanceWindow.CLOSED
+    return AttendanceWindow.OPEN
+
+
+def attendance_is_open(session, *, now: dt.datetime | None = None) -> bool:
+    return attendance_window(session, now=now).is_open
 
 
 def can_record_attendance(*, user, session) -> bool:
+    """Staff and the session's mediators record its attendance."""
     if user.is_staff:
         return True
     return session.assignments.filter(mediator=user).exists()
+
+
+def _window_error(window: AttendanceWindow) -> AttendanceError:
+    if window is AttendanceWindow.CANCELLED:
+        return AttendanceError(_("This session was cancelled: there is no attendance to record."))
+    if window is AttendanceWindow.NOT_YET:
+        return AttendanceError(
+            _("This session has not taken place yet: attendance is recorded once it has started.")
+        )
+    return AttendanceError(
+        _("Attendance can be corrected for %(days)d days after the session; that time is over.")
+        % {"days": settings.ATTENDANCE_CORRECTION_DAYS}
+    )
 
 
 def _check_count(value, *, booked: int, field: str, label: str) -> int:
@@ -108,17 +153,9 @@ def attendance_record(
         now = timezone.now()
         if not can_record_attendance(user=by, session=session):
             raise AttendanceError(_("Only the mediators of this session can record its attendance."))
-        if session.status == SessionStatus.CANCELLED:
-            raise AttendanceError(_("This session was cancelled: there is no attendance to record."))
-        if session.start > now:
-            raise AttendanceError(
-                _("This session has not taken place yet: attendance is recorded once it has started.")
-            )
-        if now > attendance_deadline(session):
-            raise AttendanceError(
-                _("Attendance can be corrected for %(days)d days after the session; that time is over.")
-                % {"days": settings.ATTENDANCE_CORRECTION_DAYS}
-            )
+        window = attendance_window(session, now=now)
+        if not window.is_open:
+            raise _window_error(window)
         if locked.status not in RECORDABLE_STATUSES:
             raise AttendanceError(
                 _("This booking is “%(status)s”: no attendance can be recorded for it.")
@@ -177,7 +214,54 @@ def attendance_record(
             _record_training(booking=locked, by=by)
         elif was_attended and new_status != BookingStatus.ATTENDED:
             _withdraw_training(booking=locked)
+        content_changed()  # the figures of people accompanied count it
     return locked
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
+    """What the sheet says of one group: absent, or how many came."""
+
+    booking: Booking
+    absent: bool = False
+    present_participants: int | None = None
+    present_staff: int | None = None
+
+
+class AttendanceSheetError(AttendanceError):
+    """A sheet was not saved: `errors` holds, by booking id, what is wrong with each group refused."""
+
+    def __init__(self, errors: dict[int, AttendanceError]) -> None:
+        first = next(iter(errors.values()))
+        super().__init__(first.message, field=first.field, code=first.code)
+        self.errors = errors
+
+
+def attendance_sheet_record(*, session, entries: Sequence[AttendanceEntry], by) -> list[Booking]:
+    """Record the attendance of several groups of a session, all or nothing: a half-saved sheet
+    would be confusing to correct. Every group is tried, so that each refusal can be shown at its
+    group; if any is refused, nothing is saved and `AttendanceSheetError` tells them all."""
+    saved: list[Booking] = []
+    errors: dict[int, AttendanceError] = {}
+    with transaction.atomic():
+        for entry in entries:
+            if entry.booking.session_id != session.pk:
+                raise ValueError(f"booking {entry.booking.pk} is not one of session {session.pk}")
+            try:  # each group in a savepoint of its own (attendance_record's), the next still tried
+                saved.append(
+                    attendance_record(
+                        booking=entry.booking,
+                        by=by,
+                        absent=entry.absent,
+                        present_participants=entry.present_participants,
+                        present_staff=entry.present_staff,
+                    )
+                )
+            except AttendanceError as error:
+                errors[entry.booking.pk] = error
+        if errors:
+            raise AttendanceSheetError(errors)  # leaving the block rolls every group back
+    return saved
 
 
 def _training_module(booking: Booking) -> str | None:

@@ -10,14 +10,21 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from bookings.attendance import (
+    AttendanceEntry,
     AttendanceError,
+    AttendanceSheetError,
+    AttendanceWindow,
     attendance_history,
+    attendance_is_open,
     attendance_margin,
     attendance_record,
+    attendance_sheet_record,
+    attendance_window,
 )
 from bookings.enums import BookingStatus
 from bookings.models import AttendanceChange
 from bookings.selectors import home_figures
+from common.cache import content_version
 from programmes.enums import SessionStatus
 from tests.factories import BookingFactory
 
@@ -261,7 +268,8 @@ def test_attendance_page_future_session_shows_message_and_no_form(client, booked
     posted = client.post(url, _post_data(booked_session.bookings.get(), presence="absent"))
 
     assert page.status_code == 200
-    assert page.context["not_yet"] is True
+    assert page.context["window"] is AttendanceWindow.NOT_YET
+    assert "Cette séance n'a pas encore eu lieu" in page.content.decode()
     assert '<form method="post" novalidate>' not in page.content.decode()
     assert posted.status_code == 200
     assert booked_session.bookings.get().status == BookingStatus.CONFIRMED
@@ -359,3 +367,129 @@ def test_abc_attendance_corrected_to_absent_leaves_the_records_staff_entered(med
     attendance_record(booking=booking, by=mediator, absent=True)
 
     assert list(TrainingRecord.objects.filter(user=relais)) == [earlier]
+
+
+# --- The attendance window: one rule for the pages and the service ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("hours_from_now", "status", "window"),
+    [
+        (2, SessionStatus.PLANNED, AttendanceWindow.NOT_YET),
+        (2, SessionStatus.CANCELLED, AttendanceWindow.CANCELLED),
+        (-2, SessionStatus.PLANNED, AttendanceWindow.OPEN),
+        (-2, SessionStatus.CANCELLED, AttendanceWindow.CANCELLED),
+        (-24 * 40, SessionStatus.PLANNED, AttendanceWindow.CLOSED),
+    ],
+)
+def test_attendance_window_of_a_session(settings, hours_from_now, status, window):
+    settings.ATTENDANCE_CORRECTION_DAYS = 30
+    session = session_at(timezone.now() + dt.timedelta(hours=hours_from_now), status=status)
+
+    assert attendance_window(session) is window
+    assert attendance_is_open(session) is (window is AttendanceWindow.OPEN)
+
+
+def test_attendance_window_closes_at_the_deadline_and_not_before(settings):
+    settings.ATTENDANCE_CORRECTION_DAYS = 30
+    session = session_at(timezone.now() - dt.timedelta(days=31))
+    deadline = session.end + dt.timedelta(days=30)
+
+    assert attendance_window(session, now=deadline) is AttendanceWindow.OPEN
+    assert attendance_window(session, now=deadline + dt.timedelta(seconds=1)) is AttendanceWindow.CLOSED
+
+
+def test_attendance_page_of_a_cancelled_session_to_come_says_it_is_cancelled(client, mediator):
+    session = session_at(at(2, 10), status=SessionStatus.CANCELLED)
+    assign(session, mediator)
+    BookingFactory(session=session)
+    client.force_login(mediator)
+
+    page = client.get(reverse("planning:attendance", args=[session.pk]))
+
+    assert page.context["window"] is AttendanceWindow.CANCELLED
+    assert "Cette séance a été annulée" in page.content.decode()
+
+
+# --- The attendance sheet: every group of a session, all or nothing -----------------------------
+
+
+def test_attendance_sheet_record_saves_every_group(mediator):
+    session = session_at(timezone.now() - dt.timedelta(hours=4))
+    assign(session, mediator)
+    first = BookingFactory(session=session, participants=8, accompanying_staff=2)
+    second = BookingFactory(session=session, participants=5, accompanying_staff=1)
+
+    saved = attendance_sheet_record(
+        session=session,
+        entries=[
+            AttendanceEntry(booking=first, present_participants=7, present_staff=2),
+            AttendanceEntry(booking=second, absent=True),
+        ],
+        by=mediator,
+    )
+
+    assert [(b.pk, b.status) for b in saved] == [
+        (first.pk, BookingStatus.ATTENDED),
+        (second.pk, BookingStatus.ABSENT),
+    ]
+    first.refresh_from_db()
+    assert (first.present_participants, first.present_staff) == (7, 2)
+    assert AttendanceChange.objects.count() == 2
+
+
+def test_attendance_sheet_record_saves_nothing_and_names_each_group_refused(
+    mediator, django_capture_on_commit_callbacks
+):
+    session = session_at(timezone.now() - dt.timedelta(hours=4))
+    assign(session, mediator)
+    good = BookingFactory(session=session, participants=8, accompanying_staff=2)
+    negative = BookingFactory(session=session, participants=8, accompanying_staff=2)
+    too_many = BookingFactory(session=session, participants=8, accompanying_staff=2)
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(AttendanceSheetError) as error:
+        attendance_sheet_record(
+            session=session,
+            entries=[
+                AttendanceEntry(booking=good, present_participants=8, present_staff=2),
+                AttendanceEntry(booking=negative, present_participants=-3, present_staff=2),
+                AttendanceEntry(booking=too_many, present_participants=8, present_staff=9),
+            ],
+            by=mediator,
+        )
+
+    assert {pk: e.field for pk, e in error.value.errors.items()} == {
+        negative.pk: "present_participants",
+        too_many.pk: "present_staff",
+    }
+    assert error.value.errors[negative.pk].message == gettext("A number of people cannot be negative.")
+    good.refresh_from_db()
+    assert (good.status, good.present_participants) == (BookingStatus.CONFIRMED, None)
+    assert AttendanceChange.objects.count() == 0
+    assert callbacks == []  # nothing saved: the content version is not bumped either
+
+
+def test_attendance_sheet_record_refuses_a_booking_of_another_session(mediator):
+    session = session_at(timezone.now() - dt.timedelta(hours=4))
+    other = session_at(timezone.now() - dt.timedelta(hours=5))
+    assign(other, mediator)
+    booking = BookingFactory(session=other)
+
+    with pytest.raises(ValueError, match="is not one of session"):
+        attendance_sheet_record(
+            session=session, entries=[AttendanceEntry(booking=booking, absent=True)], by=mediator
+        )
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_attendance_record_bumps_the_content_version(
+    past_booking, mediator, django_capture_on_commit_callbacks
+):
+    before = content_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        attendance_record(booking=past_booking, by=mediator, present_participants=7, present_staff=2)
+
+    assert content_version() > before
