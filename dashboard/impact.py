@@ -30,7 +30,6 @@ from django.utils import timezone, translation
 
 from bookings.enums import BookingStatus, RequestKind, RequestStatus
 from bookings.models import Booking, ProjectRequest
-from bookings.selectors import annotate_seats_taken
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from partners.enums import KIND_FIELD, StructureField, StructureKind, StructureStatus
@@ -332,7 +331,7 @@ def upcoming_sessions(
         .values("count")
     )
     rows = list(
-        annotate_seats_taken(Session.objects.filter(pk__in=first))
+        Session.objects.filter(pk__in=first)
         .annotate(
             waiting=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
             mediator_count=Coalesce(Subquery(mediators, output_field=IntegerField()), Value(0)),

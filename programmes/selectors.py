@@ -6,12 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from .enums import SessionStatus
-from .models import Offer, Session
-
-
-def upcoming_sessions():
-    return Session.objects.filter(status=SessionStatus.PLANNED, start__gte=timezone.now())
+from .models import Offer
 
 
 def published_offers():

@@ -26,6 +26,7 @@ from django.utils.text import slugify
 
 from bookings.enums import BookingStatus
 from bookings.models import AttendanceChange, Booking, ProjectRequest
+from bookings.services import session_seats_recount
 from partners.enums import StructureStatus, TrainingModule, TrainingSource
 from partners.models import MEDIATORS_GROUP, Invitation, Membership, Structure, TrainingRecord, User
 from programmes import demo_data as data
@@ -677,6 +678,8 @@ class Command(BaseCommand):
                 )
                 new_bookings.append((booking, item, planned))
         self.bulk_create(Booking, [b for b, _, _ in new_bookings])
+        # Written without the booking services: the sessions' seats taken are counted from them.
+        session_seats_recount(session_ids={booking.session_id for booking, _, _ in new_bookings})
 
         Need = Booking.accessibility_needs.through
         self.bulk_create(
