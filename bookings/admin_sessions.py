@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.contrib import admin, messages
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -30,25 +30,22 @@ from programmes.services import ProgrammeError, session_create
 
 from .enums import SEATED_STATUSES
 from .models import Booking
-from .selectors import annotate_seats_taken, seats_taken
 from .sessions import session_cancel, session_update
 
 SCHEDULE_FIELDS = {"start", "end", "place", "capacity", "booking_deadline"}
 
 
 class SessionChangeForm(SessionForm):
-    """The programme's session form, and a capacity never below the seats already taken."""
+    """The programme's session form, and a capacity never below the seats already taken (as read
+    with the page; `session_update` checks it again under the session's lock)."""
 
     def clean(self):
         cleaned = super().clean()
         capacity = cleaned.get("capacity")
         if self.instance.pk and capacity:
-            taken = seats_taken(session_id=self.instance.pk)
-            if capacity < taken:
-                self.add_error(
-                    "capacity",
-                    _("%(taken)d seats are already booked: the capacity cannot be lower.") % {"taken": taken},
-                )
+            error = self.instance.capacity_error(capacity)
+            if error:
+                self.add_error("capacity", error)
         return cleaned
 
 
@@ -60,7 +57,7 @@ class StaffedFilter(admin.SimpleListFilter):
         return [("yes", _("Yes")), ("no", _("No mediator yet"))]
 
     def queryset(self, request, queryset):
-        # Exists, not a join: a join would multiply the bookings summed in the seats taken.
+        # Exists, not a join: a join would repeat each session once per mediator.
         staffed = Exists(Assignment.objects.filter(session=OuterRef("pk")))
         if self.value() == "yes":
             return queryset.filter(staffed)
@@ -163,7 +160,7 @@ class SessionAdmin(SimpleHistoryAdmin):
     )
 
     def get_queryset(self, request):
-        return annotate_seats_taken(
+        return (
             super()
             .get_queryset(request)
             .select_related("offer", "project")
@@ -174,11 +171,11 @@ class SessionAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("seats taken"), ordering="seats_taken")
     def seats_taken_display(self, obj: Session) -> int | str:
-        return getattr(obj, "seats_taken", "—") if obj.pk else "—"
+        return obj.seats_taken if obj.pk else "—"
 
-    @admin.display(description=_("seats left"), ordering="seats_left")
+    @admin.display(description=_("seats left"), ordering=F("capacity") - F("seats_taken"))
     def seats_left_display(self, obj: Session) -> int | str:
-        if not obj.pk or getattr(obj, "seats_left", None) is None:
+        if not obj.pk:
             return "—"
         if obj.seats_left <= 0:
             return format_html('<span class="seats-left-none">{}</span>', _("full"))

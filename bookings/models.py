@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,11 +12,29 @@ from programmes.enums import OfferKind
 from .enums import (
     ACTIVE_STATUSES,
     DEFAULT_REMINDER_DAYS,
+    SEATED_STATUSES,
     BookingStatus,
     ReminderKind,
     RequestKind,
     RequestStatus,
 )
+
+
+class BookingQuerySet(models.QuerySet):
+    def holding_seats(self) -> BookingQuerySet:
+        """The bookings whose seats `Session.seats_taken` counts (see `Booking.holds_seats`)."""
+        return self.filter(
+            models.Q(status__in=SEATED_STATUSES)
+            | models.Q(status=BookingStatus.WAITLISTED, waitlist_offer_expires_at__isnull=False)
+        )
+
+    def with_live_offer(self, now: dt.datetime) -> BookingQuerySet:
+        """Waiting groups that may still confirm the seats offered to them (`Booking.offer_is_live`)."""
+        return self.filter(status=BookingStatus.WAITLISTED, waitlist_offer_expires_at__gt=now)
+
+    def with_offer_run_out(self, now: dt.datetime) -> BookingQuerySet:
+        """Waiting groups whose offer of seats ran out: theirs to withdraw, the seats to pass on."""
+        return self.filter(status=BookingStatus.WAITLISTED, waitlist_offer_expires_at__lte=now)
 
 
 class Booking(models.Model):
@@ -78,6 +98,8 @@ class Booking(models.Model):
     free_text_cleared_at = models.DateTimeField(_("free text cleared at"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
+    objects = BookingQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
@@ -126,6 +148,22 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def holds_seats(self) -> bool:
+        """Its seats are counted in the session's `seats_taken`: a seated booking, or a waiting group
+        offered freed seats, until it confirms them, leaves, or a write takes back an offer run out."""
+        return self.status in SEATED_STATUSES or (
+            self.status == BookingStatus.WAITLISTED and self.waitlist_offer_expires_at is not None
+        )
+
+    def offer_is_live(self, now: dt.datetime) -> bool:
+        """A waiting group offered freed seats that may still confirm them (`with_live_offer`)."""
+        return (
+            self.status == BookingStatus.WAITLISTED
+            and self.waitlist_offer_expires_at is not None
+            and self.waitlist_offer_expires_at > now
+        )
 
 
 class AttendanceChange(models.Model):

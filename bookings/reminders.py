@@ -28,6 +28,7 @@ from programmes.enums import OfferKind, SessionStatus
 
 from .enums import DEFAULT_REMINDER_DAYS, BookingStatus, ReminderKind
 from .models import Booking, Reminder, ReminderPolicy
+from .selectors import booking_recipients
 
 logger = logging.getLogger(__name__)
 
@@ -69,9 +70,8 @@ def _due_q(kind: str, delays: dict, now: dt.datetime) -> Q | None:
 
 
 def _recipients(booking: Booking) -> list:
-    if booking.attendee_id:
-        return [booking.attendee] if booking.attendee.is_active else []
-    return [membership.user for membership in booking.structure.memberships.all()]
+    """`booking_recipients`, from the structure's memberships prefetched with the batch."""
+    return booking_recipients(booking, memberships=booking.structure.memberships.all())
 
 
 def reminders_plan(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import (
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -28,42 +28,13 @@ from django.utils.translation import gettext, ngettext
 from common.cache import cache_get_or_set
 from common.text import DateWords, url_maker
 from partners.enums import StructureStatus
-from partners.models import Structure
-from programmes.enums import OfferKind, SessionStatus
+from partners.models import Membership, Structure, User
+from programmes.enums import OfferKind
 from programmes.models import Exhibition, Offer, Session
 from programmes.selectors import month_bounds, published_offers
 
-from .enums import SEATED_STATUSES, BookingStatus
+from .enums import BookingStatus
 from .models import Booking, ProjectRequest
-
-
-def seats_holding_q(prefix: str = "") -> Q:
-    """Bookings that hold seats: seated ones, and waiting groups with a live offer of freed seats."""
-    now = timezone.now()
-    return Q(**{f"{prefix}status__in": SEATED_STATUSES}) | Q(
-        **{f"{prefix}status": BookingStatus.WAITLISTED, f"{prefix}waitlist_offer_expires_at__gt": now}
-    )
-
-
-def seats_taken(*, session_id: int) -> int:
-    """Seats taken in a session, counted from the bookings themselves (never from a cached counter)."""
-    total = Booking.objects.filter(seats_holding_q(), session_id=session_id).aggregate(
-        seats=Sum(F("participants") + F("accompanying_staff"))
-    )["seats"]
-    return total or 0
-
-
-def annotate_seats_taken(sessions: QuerySet) -> QuerySet:
-    """Add `seats_taken` and `seats_left` to a queryset of sessions, in the same query."""
-    taken = Coalesce(
-        Sum(
-            F("bookings__participants") + F("bookings__accompanying_staff"),
-            filter=seats_holding_q("bookings__"),
-        ),
-        Value(0),
-        output_field=IntegerField(),
-    )
-    return sessions.annotate(seats_taken=taken).annotate(seats_left=F("capacity") - F("seats_taken"))
 
 
 def bookings_visible_to(user) -> QuerySet:
@@ -263,6 +234,22 @@ def active_booking_of(*, session, structure, user) -> Booking | None:
     return active.filter(structure=structure, attendee__isnull=True).first()
 
 
+def booking_recipients(booking: Booking, *, memberships: Iterable[Membership] | None = None) -> list[User]:
+    """Who is emailed about a booking (its confirmation, changes, waiting list, reminders, the session
+    cancelled or moved): the relais attending, for an offer booked one person at a time; otherwise
+    every coordinator of the structure, whoever booked (the booking is the structure's: any of them
+    may change it, and whoever booked may be away that week). Never a deactivated account.
+
+    `memberships`: the structure's memberships with their users, when at hand (no query then).
+    """
+    if booking.attendee_id is not None:
+        return [booking.attendee] if booking.attendee.is_active else []
+    if memberships is None:
+        memberships = Membership.objects.filter(structure_id=booking.structure_id).select_related("user")
+    users = [membership.user for membership in memberships if membership.user.is_active]
+    return sorted(users, key=lambda user: user.pk)
+
+
 # ---------------------------------------------------------------------------------------------
 # Sessions with their seats (the catalogue, the home page)
 # ---------------------------------------------------------------------------------------------
@@ -291,47 +278,9 @@ def _home_figures() -> dict[str, int]:
     return {"people_accompanied": people or 0, "active_partners": counts["active"]}
 
 
-def bookable_sessions():
-    """Planned sessions still open for booking, with `seats_taken` and `seats_left`, soonest first."""
-
-    now = timezone.now()
-    return annotate_seats_taken(
-        Session.objects.filter(status=SessionStatus.PLANNED, start__gt=now, booking_deadline__gt=now)
-    ).order_by("start", "pk")
-
-
-class SessionPreview(list):
-    """The first bookable sessions of an offer (the list itself) and how many it has in all (`len()`).
-
-    The catalogue shows a few dates per offer and a link to "all N dates": only those few are loaded
-    and have their seats counted, whatever the number of sessions in the calendar.
-    """
-
-    def __init__(self, sessions: list[Session], total: int) -> None:
-        super().__init__(sessions)
-        self.total = total
-
-    def __len__(self) -> int:
-        return self.total
-
-
-def annotate_seats_in_python(sessions: list[Session]) -> None:
-    """Set `seats_taken` and `seats_left` on sessions already loaded (one query for all of them)."""
-
-    taken = (
-        dict(
-            Booking.objects.filter(seats_holding_q(), session_id__in=[s.pk for s in sessions])
-            .order_by()
-            .values("session_id")
-            .annotate(seats=Sum(F("participants") + F("accompanying_staff")))
-            .values_list("session_id", "seats")
-        )
-        if sessions
-        else {}
-    )
-    for session in sessions:
-        session.seats_taken = taken.get(session.pk) or 0
-        session.seats_left = session.capacity - session.seats_taken
+def bookable_sessions() -> QuerySet[Session]:
+    """Sessions open for booking now, soonest first; their seats are their `seats_taken`."""
+    return Session.objects.bookable(timezone.now()).order_by("start", "pk")
 
 
 def catalogue_offers(
@@ -343,17 +292,15 @@ def catalogue_offers(
     month: dt.date | None = None,
     sessions_per_offer: int | None = None,
 ) -> list[Offer]:
-    """Published offers matching the filters, each with `upcoming` (its bookable sessions, seats counted).
+    """Published offers matching the filters, each with `upcoming` (its sessions open for booking,
+    soonest first) and `upcoming_total` (how many there are).
 
-    With `sessions_per_offer`, `upcoming` is a SessionPreview: the first sessions only, while its
-    len() is the number of all of them. Three queries (four with `sessions_per_offer`) whatever the
-    number of offers and sessions: offers, their accessibility features, their sessions (and the
-    seats of the sessions shown).
+    With `sessions_per_offer`, `upcoming` holds the first sessions only: the catalogue shows a few
+    dates per offer and a link to all of them. Three queries whatever the number of offers and
+    sessions: the offers (with the number of their sessions), their accessibility features, their
+    sessions (the seats left are read from the sessions themselves).
     """
-    now = timezone.now()
-    open_sessions = Session.objects.filter(
-        status=SessionStatus.PLANNED, start__gt=now, booking_deadline__gt=now
-    )
+    open_sessions = Session.objects.bookable(timezone.now())
     offers = published_offers().select_related("exhibition")
     if kind:
         offers = offers.filter(kind=kind)
@@ -367,14 +314,9 @@ def catalogue_offers(
         first, following = month_bounds(month)
         open_sessions = open_sessions.filter(start__gte=first, start__lt=following)
         offers = offers.filter(Exists(open_sessions.filter(offer=OuterRef("pk"))))
-    if sessions_per_offer is None:
-
-        sessions = Prefetch(
-            "sessions",
-            queryset=annotate_seats_taken(open_sessions).order_by("start", "pk"),
-            to_attr="upcoming",
-        )
-        return list(offers.prefetch_related("accessibility", sessions).order_by("title", "pk"))
+    shown = open_sessions.order_by("start", "pk")
+    if sessions_per_offer is not None:
+        shown = shown[:sessions_per_offer]
     total = (
         open_sessions.filter(offer=OuterRef("pk"))
         .order_by()
@@ -382,22 +324,11 @@ def catalogue_offers(
         .annotate(n=Count("pk"))
         .values("n")
     )
-    offers = list(
+    return list(
         offers.annotate(upcoming_total=Coalesce(Subquery(total, output_field=IntegerField()), Value(0)))
-        .prefetch_related(
-            "accessibility",
-            Prefetch(
-                "sessions",
-                queryset=open_sessions.order_by("start", "pk")[:sessions_per_offer],
-                to_attr="first_upcoming",
-            ),
-        )
+        .prefetch_related("accessibility", Prefetch("sessions", queryset=shown, to_attr="upcoming"))
         .order_by("title", "pk")
     )
-    annotate_seats_in_python([session for offer in offers for session in offer.first_upcoming])
-    for offer in offers:
-        offer.upcoming = SessionPreview(offer.first_upcoming, offer.upcoming_total)
-    return offers
 
 
 def next_abc_sessions(limit: int = 3) -> list[Session]:

@@ -1,17 +1,23 @@
 """Every write and state change about bookings, the waiting list and project requests.
 
-Capacity is never exceeded: every change that takes seats runs inside `transaction.atomic()`,
-locks the session row (`SELECT ... FOR NO KEY UPDATE`, which still lets other transactions insert
-bookings pointing at the session), counts the seats from the bookings themselves, then writes.
-The partial unique constraints on `Booking` are the last line against a double submit.
-Emails are rows of the outbox queued in the same transaction; they are sent after commit.
+Capacity is never exceeded: every change that takes or gives back seats runs inside
+`transaction.atomic()`, locks the session row (`SELECT ... FOR NO KEY UPDATE`, which still lets other
+transactions insert bookings pointing at the session), reads the session's `seats_taken` there,
+decides, then writes the booking and the new `seats_taken` in the same transaction. The CHECK
+constraint `seats_taken <= capacity` is the last line against a bug, the partial unique constraints
+on `Booking` the last line against a double submit. Emails are rows of the outbox queued in the same
+transaction; they are sent after commit, and the pages' content version is bumped after commit.
 
-Bookings of one session wait for each other at the lock, so what runs while it is held bounds how
-many bookings a session takes per second: a new booking checks everything it can before the lock
-(the coordinator, the group, the session's dates, an active booking of the structure, and, when the
-caller has just read it, a session already too full), so that most refusals never wait; under the
-lock it only re-reads the session, counts the seats and writes. Granting seats is always decided
-under the lock, from the bookings themselves.
+What `seats_taken` counts (`Booking.holds_seats`): the seated bookings, and the waiting groups
+offered freed seats until they confirm them, leave, or a write takes back an offer that ran out
+(the periodic `waitlist_expire_offers`, or any change that offers seats in the session). Until then
+an offer that ran out keeps its seats, for the pages and for the lock alike: what a page shows is
+what the lock decides.
+
+Bookings of one session wait for each other at the lock, so a new booking checks everything it can
+before the lock (the coordinator, the offer's training, the group, the session's dates, an active
+booking of the structure); under the lock it only re-reads the session, decides on its seats, and
+writes.
 """
 
 from __future__ import annotations
@@ -22,14 +28,17 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from common.cache import content_changed
 from notifications.services import message_queue, messages_queue_many
 from partners.enums import TrainingModule
-from partners.models import Structure, User
-from partners.selectors import booking_refusal_reason, has_completed, memberships_of
+from partners.models import Membership, Structure, User
+from partners.selectors import booking_refusal_reason, has_completed
 from programmes.enums import SessionStatus
 from programmes.models import AccessibilityOption, Exhibition, Offer, Session
 
@@ -37,12 +46,16 @@ from . import selectors
 from .enums import BookingStatus, RequestKind, RequestStatus
 from .mediators import notify_mediators_of_booking_change
 from .models import Booking, ProjectRequest
+from .selectors import booking_recipients
 
 # Names of the partial unique constraints that stop a second active booking (see models.py).
 _UNIQUE_ACTIVE = (
     "booking_one_active_group_per_structure_session",
     "booking_one_active_seat_per_relais_session",
 )
+# The codes of a refusal about who books, not about the session (the booking page shows its
+# message in place of the form).
+COORDINATOR_CODES = ("not_coordinator", "structure_inactive", "cannot_book")
 
 
 class BookingError(Exception):
@@ -66,64 +79,146 @@ class BookingError(Exception):
         return self.message
 
 
-# --- Rules shared by the services ------------------------------------------------------------
+# --- Rules shared by the services and the pages -----------------------------------------------
 
 
 def _museum_contact() -> dict[str, str]:
     return {"phone": settings.MUSEUM_PHONE, "email": settings.MUSEUM_CONTACT_EMAIL}
 
 
-def _check_coordinator(*, structure: Structure, user: User, need_active: bool = True) -> None:
-    """The user coordinates the structure, and it may book (`need_active`), read from the database:
-    the caller's objects may come from the cache (the request's memberships), never this decision."""
-    memberships = list(memberships_of(user))
-    mine = next((m for m in memberships if m.structure_id == structure.pk), None)
+def _structure_memberships(structure: Structure) -> list[Membership]:
+    """The structure's memberships with their users and the structure, read from the database."""
+    return list(
+        Membership.objects.filter(structure=structure).select_related("user", "structure").order_by("pk")
+    )
+
+
+def _coordinator_error(
+    *, structure: Structure | None, user: User, memberships: Iterable[Membership], need_active: bool = True
+) -> BookingError | None:
+    """Why the user may not act for the structure (may not book for it, with `need_active`), or None.
+
+    `memberships`: memberships with their structure that include the user's one in the structure,
+    if they have one (the user's own, or the structure's).
+    """
+    if structure is None or user is None or not user.is_authenticated:
+        return BookingError(booking_refusal_reason(user, structure), code="not_coordinator")
+    mine = next((m for m in memberships if m.structure_id == structure.pk and m.user_id == user.pk), None)
     if mine is None:
-        raise BookingError(
+        return BookingError(
             _("You are not a coordinator of this structure, so you cannot act for it."),
             code="not_coordinator",
         )
-    if need_active:
-        reason = booking_refusal_reason(user, mine.structure, memberships=memberships)
-        if reason is not None:
-            code = "structure_inactive" if not mine.structure.is_active else "cannot_book"
-            raise BookingError(reason, code=code)
+    if not need_active:
+        return None
+    reason = booking_refusal_reason(user, mine.structure, memberships=[mine])
+    if reason is None:
+        return None
+    return BookingError(reason, code="structure_inactive" if not mine.structure.is_active else "cannot_book")
 
 
-def _check_session_open(session: Session, now: dt.datetime) -> None:
-    if session.status != SessionStatus.PLANNED:
-        raise BookingError(
-            _("This session has been cancelled: please choose another date."), code="session_cancelled"
-        )
-    if session.start <= now:
-        raise BookingError(
-            _("This session has already taken place: please choose a date to come."), code="session_past"
-        )
-    if session.booking_deadline <= now:
-        raise BookingError(
-            _(
-                "Bookings for this session closed on %(date)s. To come anyway, call the museum on %(phone)s "
-                "or write to %(email)s."
-            )
-            % {
-                "date": formats.date_format(timezone.localtime(session.booking_deadline), "DATETIME_FORMAT"),
-                **_museum_contact(),
-            },
-            code="deadline_passed",
-        )
+def _check_coordinator(*, structure: Structure, user: User, need_active: bool = True) -> list[Membership]:
+    """The user coordinates the structure, and it may book (`need_active`), read from the database:
+    the caller's objects may be older than this decision. Returns the structure's memberships."""
+    memberships = _structure_memberships(structure)
+    error = _coordinator_error(
+        structure=structure, user=user, memberships=memberships, need_active=need_active
+    )
+    if error is not None:
+        raise error
+    return memberships
 
 
-def _check_group(
-    *, offer: Offer, user: User, participants: int, accompanying_staff: int, wheelchair_users: int
-) -> None:
+def _abc_error(offer: Offer, user: User) -> BookingError | None:
     if offer.requires_abc_training and not has_completed(user, TrainingModule.ABC):
-        raise BookingError(
+        return BookingError(
             _(
                 "Visits you lead yourself are open to relais who attended L'ABC du musée. Book an ABC "
                 "session first: once the museum has recorded your attendance, you can book this visit."
             ),
             code="abc_required",
         )
+    return None
+
+
+def _session_closed_error(session: Session, now: dt.datetime) -> BookingError | None:
+    """Why the session is not open for booking (`Session.is_open_for_booking`), or None."""
+    if session.is_open_for_booking(now):
+        return None
+    if session.status != SessionStatus.PLANNED:
+        return BookingError(
+            _("This session has been cancelled: please choose another date."), code="session_cancelled"
+        )
+    if session.start <= now:
+        return BookingError(
+            _("This session has already taken place: please choose a date to come."), code="session_past"
+        )
+    return BookingError(
+        _(
+            "Bookings for this session closed on %(date)s. To come anyway, call the museum on %(phone)s "
+            "or write to %(email)s."
+        )
+        % {
+            "date": formats.date_format(timezone.localtime(session.booking_deadline), "DATETIME_FORMAT"),
+            **_museum_contact(),
+        },
+        code="deadline_passed",
+    )
+
+
+def booking_blocker(
+    *,
+    session: Session,
+    structure: Structure | None,
+    user: User,
+    now: dt.datetime | None = None,
+    memberships: Iterable[Membership] | None = None,
+) -> BookingError | None:
+    """Why `user` may not book `session` for `structure` now, or None when nothing stands in the way
+    but the group and the seats: who books (a coordinator of an active structure, codes
+    COORDINATOR_CODES), the offer's training ("abc_required"), the session open for booking
+    ("session_cancelled", "session_past", "deadline_passed"), in this order.
+
+    The booking page shows it instead of the form; the booking services raise it before the lock
+    (and check the session again under it). `memberships`: the user's memberships with their
+    structures when at hand (the page's, read once per request); else the structure's are read from
+    the database, as the services do.
+    """
+    if memberships is None:
+        memberships = _structure_memberships(structure) if structure is not None else []
+    error = _coordinator_error(structure=structure, user=user, memberships=memberships)
+    if error is None:
+        error = _abc_error(session.offer, user)
+    if error is None:
+        error = _session_closed_error(session, now or timezone.now())
+    return error
+
+
+def seats_blocker(session: Session, *, seats: int) -> BookingError | None:
+    """The refusal of a group of `seats` that does not fit in the seats left of `session`, or None.
+    The services ask it of the session read under its lock: granting seats on any other read
+    would not be safe."""
+    left = session.seats_left
+    if seats <= left:
+        return None
+    if left <= 0:
+        return BookingError(
+            _("This session is full. You can join its waiting list: we will email you if seats free up."),
+            code="no_seats",
+            field="participants",
+        )
+    return BookingError(
+        _(
+            "Only %(left)d seats are left in this session (participants and accompanying staff together). "
+            "Make the group smaller, or join the waiting list."
+        )
+        % {"left": left},
+        code="no_seats",
+        field="participants",
+    )
+
+
+def _check_group(*, offer: Offer, participants: int, accompanying_staff: int, wheelchair_users: int) -> None:
     if offer.is_per_person:
         if participants != 1 or accompanying_staff != 0:
             raise BookingError(
@@ -190,6 +285,14 @@ def _already_booked_error(existing: Booking | None, *, per_person: bool) -> Book
     )
 
 
+def _is_integrity_of_active_booking(exc: IntegrityError) -> bool:
+    text = str(exc)
+    return any(name in text for name in _UNIQUE_ACTIVE)
+
+
+# --- Seats: kept on the session, written under its lock ---------------------------------------
+
+
 def _lock_session(session_id: int, *, lock: bool = True, offer: Offer | None = None) -> Session:
     """The session read again, its row locked; `offer`: its offer when at hand (not read again)."""
     sessions = Session.objects.all() if offer is not None else Session.objects.select_related("offer")
@@ -202,47 +305,50 @@ def _lock_session(session_id: int, *, lock: bool = True, offer: Offer | None = N
     return session
 
 
-def _seats_left(session: Session) -> int:
-    return session.capacity - selectors.seats_taken(session_id=session.pk)
+def _seats_add(session: Session, seats: int) -> None:
+    """Count `seats` more in the session's `seats_taken` (fewer when negative), in the database and
+    on `session`. The caller holds the session's lock and has decided that they fit."""
+    if seats:
+        Session.objects.filter(pk=session.pk).update(seats_taken=F("seats_taken") + seats)
+        session.seats_taken += seats
 
 
-def _no_seats_error(left: int) -> BookingError:
-    if left <= 0:
-        return BookingError(
-            _("This session is full. You can join its waiting list: we will email you if seats free up."),
-            code="no_seats",
-            field="participants",
-        )
-    return BookingError(
-        _(
-            "Only %(left)d seats are left in this session (participants and accompanying staff together). "
-            "Make the group smaller, or join the waiting list."
-        )
-        % {"left": left},
-        code="no_seats",
-        field="participants",
+def _seats_counted() -> Subquery:
+    """The seats held by the bookings of the session of the outer query (`Booking.holds_seats`)."""
+    return Subquery(
+        Booking.objects.holding_seats()
+        .filter(session=OuterRef("pk"))
+        .order_by()
+        .values("session")
+        .annotate(seats=Sum(F("participants") + F("accompanying_staff")))
+        .values("seats")
     )
 
 
-def _is_integrity_of_active_booking(exc: IntegrityError) -> bool:
-    text = str(exc)
-    return any(name in text for name in _UNIQUE_ACTIVE)
+def _seats_recount(session: Session) -> None:
+    """Set the session's `seats_taken` to the seats its bookings hold, counted again (under its lock)."""
+    Session.objects.filter(pk=session.pk).update(seats_taken=Coalesce(_seats_counted(), Value(0)))
+    session.refresh_from_db(fields=["seats_taken"])
+
+
+def session_seats_recount(*, session_ids: Iterable[int] | None = None) -> int:
+    """Count the seats of sessions (every session without `session_ids`) again from their bookings.
+
+    For the writers that put bookings in the database without these services (the demo's past, the
+    benchmarks' data, the tests' factories); the services keep the count themselves. Each session is
+    locked as the services lock it. Returns how many sessions were counted.
+    """
+    with transaction.atomic():
+        sessions = Session.objects.all()
+        if session_ids is not None:
+            sessions = sessions.filter(pk__in=list(session_ids))
+        ids = list(sessions.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+        Session.objects.filter(pk__in=ids).update(seats_taken=Coalesce(_seats_counted(), Value(0)))
+        content_changed()
+    return len(ids)
 
 
 # --- Emails -----------------------------------------------------------------------------------
-
-
-def _recipients(booking: Booking) -> list[User]:
-    """Who hears about a booking: the relais attending, else whoever booked, else every coordinator."""
-    if booking.attendee_id:
-        return [booking.attendee]
-    coordinators = [m.user for m in booking.structure.memberships.select_related("user")]
-    booker = [user for user in coordinators if user.pk == booking.booked_by_id]
-    return booker or coordinators
-
-
-def _booking_context(booking: Booking, language: str) -> dict:
-    return {**_booking_facts(booking, language), **_booking_links(booking.pk)}
 
 
 def _booking_facts(booking: Booking, language: str) -> dict:
@@ -288,7 +394,7 @@ def _notify(
     facts: dict[str, dict] | None = None,
     new_booking: bool = False,
 ) -> None:
-    """Queue the email of `template` to each recipient (`_recipients(booking)` unless given), once.
+    """Queue the email of `template` to each recipient (`booking_recipients(booking)` unless given), once.
 
     `facts`: `_booking_facts` by language, when written beforehand (a new booking: before the lock).
     `new_booking`: the booking was inserted by this transaction, so no email of it is queued yet.
@@ -296,7 +402,7 @@ def _notify(
     facts = {} if facts is None else facts
     links = _booking_links(booking.pk)
     messages = []
-    for user in _recipients(booking) if recipients is None else recipients:
+    for user in booking_recipients(booking) if recipients is None else recipients:
         if user.language not in facts:
             facts[user.language] = _booking_facts(booking, user.language)
         messages.append(
@@ -332,15 +438,10 @@ def booking_create(
     contact_name: str,
     contact_phone: str,
     comment: str = "",
-    seats_left_seen: int | None = None,
     _lock: bool = True,
 ) -> Booking:
     """Book seats of a session for a structure's group (or, for relais offers, for the user).
 
-    `seats_left_seen`: the seats left as the caller has just read them, without the lock
-    (the booking page's own query); a group that does not fit in them is refused at once, without
-    waiting for the lock: refusing on a committed read is safe, granting never is (the seats are
-    counted again under the lock).
     `_lock=False` exists only for the test that shows the race the lock prevents.
     """
     return _booking_insert(
@@ -356,7 +457,6 @@ def booking_create(
         contact_name=contact_name,
         contact_phone=contact_phone,
         comment=comment,
-        seats_left_seen=seats_left_seen,
         lock=_lock,
     )
 
@@ -389,7 +489,6 @@ def waitlist_join(
         contact_name=contact_name,
         contact_phone=contact_phone,
         comment=comment,
-        seats_left_seen=None,
         lock=True,
     )
 
@@ -408,27 +507,25 @@ def _booking_insert(
     contact_name: str,
     contact_phone: str,
     comment: str,
-    seats_left_seen: int | None,
     lock: bool,
 ) -> Booking:
     # Before the lock: every refusal that a plain read can decide (refusing early is always safe).
-    _check_coordinator(structure=structure, user=user)
+    memberships = _structure_memberships(structure)
+    blocker = booking_blocker(session=session, structure=structure, user=user, memberships=memberships)
+    if blocker is not None:
+        raise blocker
     offer = session.offer
     per_person = offer.is_per_person
     _check_group(
         offer=offer,
-        user=user,
         participants=participants,
         accompanying_staff=accompanying_staff,
         wheelchair_users=wheelchair_users,
     )
-    _check_session_open(session, timezone.now())
     existing = selectors.active_booking_of(session=session, structure=structure, user=user)
     if existing is not None:
         raise _already_booked_error(existing, per_person=per_person)
     seats = participants + accompanying_staff
-    if status == BookingStatus.CONFIRMED and seats_left_seen is not None and seats > seats_left_seen:
-        raise _no_seats_error(seats_left_seen)
     needs = list(accessibility_needs)
     booking = Booking(
         session=session,
@@ -444,22 +541,26 @@ def _booking_insert(
         contact_phone=contact_phone.strip(),
         comment=comment.strip(),
     )
-    # The user is a coordinator of the structure (checked above): the email goes to them, and
-    # says what it says of the booking as written here (its id and links are added once inserted).
+    # The emails say what they say of the booking as written here (its id and links are added once
+    # inserted), to the recipients known already: nothing of them is read under the lock.
     template = "booking_confirmed" if status == BookingStatus.CONFIRMED else "waitlist_joined"
-    facts = {user.language: _booking_facts(booking, user.language)}
+    recipients = booking_recipients(booking, memberships=memberships)
+    facts = {language: _booking_facts(booking, language) for language in {u.language for u in recipients}}
     try:
         with transaction.atomic():
-            # Under the lock, only what must be: the session as it is now, the seats, the writes.
+            # Under the lock, only what must be: the session as it is now, its seats, the writes.
             # A second active booking of the structure, checked above without the lock, is stopped
             # by the partial unique constraints (see the IntegrityError below).
             locked = _lock_session(session.pk, lock=lock, offer=offer)
-            _check_session_open(locked, timezone.now())
-            left = _seats_left(locked)
-            if status == BookingStatus.CONFIRMED and seats > left:
-                raise _no_seats_error(left)
-            if status == BookingStatus.WAITLISTED:
-                if seats <= left:
+            closed = _session_closed_error(locked, timezone.now())
+            if closed is not None:
+                raise closed
+            if status == BookingStatus.CONFIRMED:
+                no_seats = seats_blocker(locked, seats=seats)
+                if no_seats is not None:
+                    raise no_seats
+            else:
+                if seats <= locked.seats_left:
                     raise BookingError(
                         _("There are enough seats left for your group: book them directly."),
                         code="seats_available",
@@ -475,10 +576,13 @@ def _booking_insert(
             booking.save(force_insert=True)
             if needs:
                 booking.accessibility_needs.set(needs)
-            _notify(booking, template=template, key="", recipients=[user], facts=facts, new_booking=True)
+            if status == BookingStatus.CONFIRMED:
+                _seats_add(locked, seats)
+            _notify(booking, template=template, key="", recipients=recipients, facts=facts, new_booking=True)
             if status == BookingStatus.CONFIRMED:
                 # A group joining the waiting list changes nothing for the mediators of the day.
                 notify_mediators_of_booking_change(booking=booking)
+            content_changed()
     except IntegrityError as exc:
         # Two submits of the same form that both passed the check: the database kept one.
         if _is_integrity_of_active_booking(exc):
@@ -500,17 +604,13 @@ def _lock_booking(booking: Booking) -> tuple[Session, Booking]:
     return session, locked
 
 
-def _before_cancellation_deadline(session: Session, now: dt.datetime) -> bool:
-    return now < session.start - dt.timedelta(hours=session.offer.cancellation_deadline_hours)
-
-
 def booking_can_be_cancelled(booking: Booking, *, now: dt.datetime | None = None) -> bool:
     """Whether the portal still lets the structure cancel or change it (else they call the museum)."""
     now = now or timezone.now()
     return (
         booking.status in (BookingStatus.CONFIRMED, BookingStatus.WAITLISTED)
         and booking.session.status == SessionStatus.PLANNED
-        and _before_cancellation_deadline(booking.session, now)
+        and now < booking.session.cancellation_deadline
     )
 
 
@@ -543,11 +643,13 @@ def booking_change(
     comment: str | None = None,
 ) -> Booking:
     """Change a confirmed booking's group (and details). Freed seats go to the waiting list."""
-    _check_coordinator(structure=booking.structure, user=user)
+    memberships = _check_coordinator(structure=booking.structure, user=user)
     offer = booking.session.offer
+    abc = _abc_error(offer, booking.attendee or user)
+    if abc is not None:
+        raise abc
     _check_group(
         offer=offer,
-        user=booking.attendee or user,
         participants=participants,
         accompanying_staff=accompanying_staff,
         wheelchair_users=wheelchair_users,
@@ -558,8 +660,8 @@ def booking_change(
         if locked.status != BookingStatus.CONFIRMED:
             raise BookingError(_("Only a confirmed booking can be changed."), code="not_confirmed")
         if session.status != SessionStatus.PLANNED or session.start <= now:
-            _check_session_open(session, now)
-        if not _before_cancellation_deadline(session, now):
+            raise _session_closed_error(session, now)
+        if now >= session.cancellation_deadline:
             raise _deadline_error(session, action="change")
         more = participants + accompanying_staff - locked.seats
         if more > 0:
@@ -569,9 +671,9 @@ def booking_change(
                     code="deadline_passed",
                     field="participants",
                 )
-            left = _seats_left(session)
-            if more > left:
-                raise _no_seats_error(left)
+            no_seats = seats_blocker(session, seats=more)
+            if no_seats is not None:
+                raise no_seats
         locked.participants = participants
         locked.accompanying_staff = accompanying_staff
         locked.wheelchair_users = wheelchair_users
@@ -588,16 +690,23 @@ def booking_change(
         locked.save(update_fields=fields)
         if accessibility_needs is not None:
             locked.accessibility_needs.set(list(accessibility_needs))
+        _seats_add(session, more)
         if more < 0:
             _offer_freed_seats(session, now)
-        _notify(locked, template="booking_changed", key=_stamp())
+        _notify(
+            locked,
+            template="booking_changed",
+            key=_stamp(),
+            recipients=booking_recipients(locked, memberships=memberships),
+        )
         notify_mediators_of_booking_change(booking=locked)
+        content_changed()
     return locked
 
 
 def booking_cancel(*, booking: Booking, user: User) -> Booking:
     """Cancel a booking before the offer's cancellation deadline; freed seats go to the waiting list."""
-    _check_coordinator(structure=booking.structure, user=user, need_active=False)
+    memberships = _check_coordinator(structure=booking.structure, user=user, need_active=False)
     with transaction.atomic():
         session, locked = _lock_booking(booking)
         if locked.status == BookingStatus.WAITLISTED:
@@ -607,60 +716,50 @@ def booking_cancel(*, booking: Booking, user: User) -> Booking:
                 _("This booking is not active any more: there is nothing to cancel."), code="not_active"
             )
         now = timezone.now()
-        if not _before_cancellation_deadline(session, now):
+        if now >= session.cancellation_deadline:
             raise _deadline_error(session, action="cancel")
         locked.status = BookingStatus.CANCELLED
         locked.cancelled_at = now
         locked.save(update_fields=["status", "cancelled_at", "updated_at"])
+        _seats_add(session, -locked.seats)
         _offer_freed_seats(session, now)
-        _notify(locked, template="booking_cancelled", key="")
+        _notify(
+            locked,
+            template="booking_cancelled",
+            key="",
+            recipients=booking_recipients(locked, memberships=memberships),
+        )
         notify_mediators_of_booking_change(booking=locked)
-    return locked
-
-
-def session_capacity_change(*, session: Session, capacity: int) -> Session:
-    """Staff change a session's capacity: never below the seats taken; new seats go to the waiting list."""
-    if capacity < 1:
-        raise BookingError(_("A session has at least one seat."), code="capacity_invalid", field="capacity")
-    with transaction.atomic():
-        locked = _lock_session(session.pk)
-        taken = selectors.seats_taken(session_id=locked.pk)
-        if capacity < taken:
-            raise BookingError(
-                _("%(taken)d seats are already taken in this session: the capacity cannot be lower.")
-                % {"taken": taken},
-                code="capacity_below_taken",
-                field="capacity",
-            )
-        raised = capacity > locked.capacity
-        locked.capacity = capacity
-        locked.save(update_fields=["capacity", "updated_at"])
-        if raised:
-            _offer_freed_seats(locked, timezone.now())
+        content_changed()
     return locked
 
 
 def booking_session_cancelled(*, booking: Booking, reason: str) -> Booking:
-    """The museum cancelled the session of an active booking: the booking is cancelled and every
-    coordinator of the structure told (a waiting group hears that the waiting list is cleared).
+    """The museum cancelled the session of an active booking: the booking is cancelled, its seats
+    given back, and its recipients told (a waiting group hears that the waiting list is cleared).
 
-    Called for each booking by `bookings.sessions.session_cancel`, which holds the session's lock.
+    Called for each booking by `bookings.sessions.session_cancel`, which holds the session's lock
+    and sets `booking.session` to the locked session. A cancelled session holds no seats: once its
+    last booking is cancelled, its `seats_taken` is 0.
     """
     was_waiting = booking.status == BookingStatus.WAITLISTED
+    if booking.holds_seats:
+        _seats_add(booking.session, -booking.seats)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.waitlist_offer_expires_at = None
     booking.save(update_fields=["status", "cancelled_at", "waitlist_offer_expires_at", "updated_at"])
     template = "waitlist_cleared" if was_waiting else "session_cancelled"
-    for membership in booking.structure.memberships.select_related("user"):
+    for user in booking_recipients(booking):
         message_queue(
             template=template,
-            to=membership.user.email,
-            language=membership.user.language,
+            to=user.email,
+            language=user.language,
             booking_id=booking.pk,
-            dedupe_key=f"{template}:booking-{booking.pk}:user-{membership.user_id}",
+            dedupe_key=f"{template}:booking-{booking.pk}:user-{user.pk}",
             context={"booking_id": booking.pk, "session_id": booking.session_id, "reason": reason},
         )
+    content_changed()
     return booking
 
 
@@ -668,12 +767,14 @@ def booking_session_cancelled(*, booking: Booking, reason: str) -> Booking:
 
 
 def _leave(session: Session, booking: Booking) -> Booking:
-    had_offer = booking.waitlist_offer_expires_at is not None
+    had_offer = booking.holds_seats
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at", "updated_at"])
     if had_offer:
+        _seats_add(session, -booking.seats)
         _offer_freed_seats(session, booking.cancelled_at)
+    content_changed()
     return booking
 
 
@@ -688,10 +789,14 @@ def waitlist_leave(*, booking: Booking, user: User) -> Booking:
 
 
 def _expire_offers_of(session: Session, now: dt.datetime) -> int:
+    """Take back the offers of seats that ran out in the session (the caller holds its lock); their
+    seats are counted again from the bookings, which also sets right an offer that ran out before
+    the session kept its seats (see the migration that added `seats_taken`)."""
     expired = list(
-        Booking.objects.select_for_update(of=("self",))
+        Booking.objects.with_offer_run_out(now)
+        .select_for_update(of=("self",))
         .select_related("structure", "attendee", "booked_by")
-        .filter(session=session, status=BookingStatus.WAITLISTED, waitlist_offer_expires_at__lte=now)
+        .filter(session=session)
     )
     for booking in expired:
         booking.session = session
@@ -699,18 +804,21 @@ def _expire_offers_of(session: Session, now: dt.datetime) -> int:
         booking.cancelled_at = now
         booking.save(update_fields=["status", "cancelled_at", "updated_at"])
         _notify(booking, template="waitlist_offer_expired", key="")
+    if expired:
+        _seats_recount(session)
+        content_changed()
     return len(expired)
 
 
 def _offer_freed_seats(session: Session, now: dt.datetime) -> list[Booking]:
     """Offer the seats left to the waiting groups, in the order they joined, while they fit.
 
-    The caller holds the session lock. A live offer holds its seats (see `seats_holding_q`).
+    The caller holds the session lock. The seats offered are held (`Booking.holds_seats`).
     """
-    if session.status != SessionStatus.PLANNED or session.booking_deadline <= now:
+    if not session.is_open_for_booking(now):
         return []
     _expire_offers_of(session, now)
-    left = _seats_left(session)
+    left = session.seats_left
     if left <= 0:
         return []
     waiting = (
@@ -732,6 +840,9 @@ def _offer_freed_seats(session: Session, now: dt.datetime) -> list[Booking]:
         left -= booking.seats
         offered.append(booking)
         _notify(booking, template="waitlist_offer", key="")
+    if offered:
+        _seats_add(session, sum(booking.seats for booking in offered))
+        content_changed()
     return offered
 
 
@@ -743,8 +854,9 @@ def waitlist_offer_next(*, session: Session) -> list[Booking]:
 
 
 def waitlist_confirm(*, booking: Booking, user: User) -> Booking:
-    """A waiting group takes the seats it was offered, before the offer expires."""
-    _check_coordinator(structure=booking.structure, user=user)
+    """A waiting group takes the seats it was offered, before the offer runs out (they are held for
+    it already: the seats taken do not change)."""
+    memberships = _check_coordinator(structure=booking.structure, user=user)
     with transaction.atomic():
         session, locked = _lock_booking(booking)
         now = timezone.now()
@@ -755,36 +867,39 @@ def waitlist_confirm(*, booking: Booking, user: User) -> Booking:
                 _("This group is not on the waiting list any more: the seats were offered to another group."),
                 code="not_waiting",
             )
-        if locked.waitlist_offer_expires_at is None:
-            raise BookingError(
-                _("No seats have been offered to your group yet: we will email you as soon as some free up."),
-                code="no_offer",
-            )
-        if locked.waitlist_offer_expires_at <= now:
+        if not locked.offer_is_live(now):
+            if locked.waitlist_offer_expires_at is None:
+                raise BookingError(
+                    _(
+                        "No seats have been offered to your group yet: "
+                        "we will email you as soon as some free up."
+                    ),
+                    code="no_offer",
+                )
             raise BookingError(
                 _("The offer of seats has expired: they were offered to the next group on the waiting list."),
                 code="offer_expired",
             )
         if session.status != SessionStatus.PLANNED or session.start <= now:
-            _check_session_open(session, now)
+            raise _session_closed_error(session, now)
         locked.status = BookingStatus.CONFIRMED
         locked.waitlist_offer_expires_at = None
         locked.save(update_fields=["status", "waitlist_offer_expires_at", "updated_at"])
-        _notify(locked, template="booking_confirmed", key="")
+        _notify(
+            locked,
+            template="booking_confirmed",
+            key="",
+            recipients=booking_recipients(locked, memberships=memberships),
+        )
         notify_mediators_of_booking_change(booking=locked)
+        content_changed()
     return locked
 
 
 def waitlist_expire_offers() -> int:
     """Periodic: offers not confirmed in time pass to the next waiting group. Returns how many expired."""
     now = timezone.now()
-    session_ids = sorted(
-        set(
-            Booking.objects.filter(
-                status=BookingStatus.WAITLISTED, waitlist_offer_expires_at__lte=now
-            ).values_list("session_id", flat=True)
-        )
-    )
+    session_ids = sorted(set(Booking.objects.with_offer_run_out(now).values_list("session_id", flat=True)))
     expired = 0
     for session_id in session_ids:
         with transaction.atomic():  # one session at a time: a short lock each

@@ -2,7 +2,8 @@
 
 The programme's part (status, time, place, capacity, the mediators told) is `programmes.services`;
 this module wraps it in one transaction with the session's row locked, then goes through each
-booking with the bookings services, one booking at a time.
+booking with the bookings services, one booking at a time. The capacity is checked there against the
+session's `seats_taken`, read under the lock that every change of seats takes.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import datetime as dt
 
 from django.db import transaction
 
+from common.cache import content_changed
 from notifications.services import message_queue
 from programmes import services as programme_services
 from programmes.models import Session
 
-from . import selectors
 from .enums import ACTIVE_STATUSES
 from .models import Booking
+from .selectors import booking_recipients
 from .services import booking_session_cancelled, waitlist_offer_next
 
 
@@ -27,13 +29,15 @@ def session_cancel(*, session: Session, reason: str) -> Session:
     with transaction.atomic():
         locked = programme_services.session_cancel(session=session, reason=reason)
         bookings = (
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .filter(session=locked, status__in=ACTIVE_STATUSES)
-            .select_related("structure")
+            .select_related("structure", "attendee")
             .order_by("pk")
         )
         for booking in bookings:
+            booking.session = locked
             booking_session_cancelled(booking=booking, reason=locked.cancellation_reason)
+        content_changed()
     return locked
 
 
@@ -61,7 +65,6 @@ def session_update(
             place=place,
             capacity=capacity,
             booking_deadline=booking_deadline,
-            seats_taken=selectors.seats_taken(session_id=locked.pk),
             by=by,
         )
         changed = change.session
@@ -69,15 +72,19 @@ def session_update(
             _tell_booked_structures(change)
         if change.capacity_raised:
             transaction.on_commit(lambda: _offer_freed_seats(changed.pk))
+        content_changed()
     return changed
 
 
 def _tell_booked_structures(change: programme_services.SessionChange) -> None:
     session = change.session
-    bookings = Booking.objects.filter(session=session, status__in=ACTIVE_STATUSES).select_related("structure")
+    bookings = (
+        Booking.objects.filter(session=session, status__in=ACTIVE_STATUSES)
+        .select_related("structure", "attendee")
+        .order_by("pk")
+    )
     for booking in bookings:
-        for membership in booking.structure.memberships.select_related("user"):
-            user = membership.user
+        for user in booking_recipients(booking):
             message_queue(
                 template="session_changed",
                 to=user.email,

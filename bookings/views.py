@@ -18,9 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from common.cache import content_version
-from partners.enums import TrainingModule
-from partners.selectors import booking_refusal_reason, current_structure, has_completed, request_memberships
-from programmes.enums import SessionStatus
+from partners.selectors import booking_refusal_reason, current_structure, request_memberships
 from programmes.models import Session
 
 from . import selectors, services
@@ -64,33 +62,28 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def booking_create(request: HttpRequest, session_id: int) -> HttpResponse:
     # Every refused booking sees this page again (a full session, a structure that has booked):
-    # queries and rendering are kept few; the service refuses without its lock what this read shows.
+    # queries and rendering are kept few.
     session = get_object_or_404(
-        selectors.annotate_seats_taken(Session.objects.filter(offer__is_published=True)).select_related(
-            "offer"
-        ),
-        pk=session_id,
+        Session.objects.filter(offer__is_published=True).select_related("offer"), pk=session_id
     )
     offer = session.offer
     user = request.user
-    memberships = request_memberships(request)
     structure = current_structure(request)
-    refusal = booking_refusal_reason(user, structure, memberships=memberships)
-    abc_missing = offer.requires_abc_training and not has_completed(user, TrainingModule.ABC)
     now = timezone.now()
-    closed = (
-        session.status != SessionStatus.PLANNED or session.booking_deadline <= now or session.start <= now
+    blocker = services.booking_blocker(
+        session=session, structure=structure, user=user, now=now, memberships=request_memberships(request)
     )
+    code = blocker.code if blocker is not None else None
     context = {
         "session": session,
         "offer": offer,
         "structure": structure,
-        "refusal": refusal,
-        "abc_missing": abc_missing,
-        "abc_sessions": selectors.next_abc_sessions() if abc_missing else [],
-        "closed": closed,
+        "refusal": blocker.message if code in services.COORDINATOR_CODES else None,
+        "abc_missing": code == "abc_required",
+        "abc_sessions": selectors.next_abc_sessions() if code == "abc_required" else [],
+        "closed": not session.is_open_for_booking(now),
     }
-    if refusal or abc_missing or closed:
+    if blocker is not None:
         return render(request, "bookings/create.html", context)
 
     if request.method != "POST":
@@ -113,11 +106,7 @@ def booking_create(request: HttpRequest, session_id: int) -> HttpResponse:
                 )
             else:
                 booking = services.booking_create(
-                    session=session,
-                    structure=structure,
-                    user=user,
-                    seats_left_seen=session.seats_left,
-                    **form.group(),
+                    session=session, structure=structure, user=user, **form.group()
                 )
         except BookingError as exc:
             if exc.booking is not None:
@@ -165,9 +154,7 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and services.booking_can_be_cancelled(booking),
             "can_cancel": services.booking_can_be_cancelled(booking),
             "is_upcoming": session.start > now,
-            "offer_live": booking.status == BookingStatus.WAITLISTED
-            and booking.waitlist_offer_expires_at is not None
-            and booking.waitlist_offer_expires_at > now,
+            "offer_live": booking.offer_is_live(now),
         },
     )
 
@@ -271,12 +258,7 @@ def waitlist_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("bookings:detail", pk=booking.pk)
         return redirect("bookings:done", pk=booking.pk)
-    now = timezone.now()
-    live = (
-        booking.status == BookingStatus.WAITLISTED
-        and booking.waitlist_offer_expires_at is not None
-        and booking.waitlist_offer_expires_at > now
-    )
+    live = booking.offer_is_live(timezone.now())
     return render(request, "bookings/waitlist_confirm.html", {"booking": booking, "offer_live": live})
 
 

@@ -36,7 +36,6 @@ from django.utils.translation import gettext_lazy
 
 from bookings.enums import BookingStatus, RequestKind, RequestStatus
 from bookings.models import Booking, ProjectRequest
-from bookings.selectors import annotate_seats_taken
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from partners.enums import StructureKind, StructureStatus
@@ -165,7 +164,7 @@ def upcoming_sessions(
     )
     has_mediator = Exists(Assignment.objects.filter(session=OuterRef("pk")))
     totals = sessions.aggregate(total=Count("pk"), unstaffed=Count("pk", filter=~Q(has_mediator)))
-    # The bookings are summed for the first sessions only, not for every session of the days.
+    # The waiting groups are counted for the first sessions only, not for every session of the days.
     first = sessions.order_by("start", "pk").values("pk")[:limit]
     # Mediators counted in a subquery: a second join next to the bookings would multiply the sums.
     mediators = (
@@ -176,7 +175,7 @@ def upcoming_sessions(
         .values("count")
     )
     rows = list(
-        annotate_seats_taken(Session.objects.filter(pk__in=first))
+        Session.objects.filter(pk__in=first)
         .annotate(
             waiting=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
             mediator_count=Coalesce(Subquery(mediators, output_field=IntegerField()), Value(0)),

@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -190,8 +191,18 @@ class Project(models.Model):
         return self.name
 
 
+class SessionQuerySet(models.QuerySet):
+    def bookable(self, now: dt.datetime) -> SessionQuerySet:
+        """The sessions open for booking at `now` (the rule of `Session.is_open_for_booking`)."""
+        return self.filter(status=SessionStatus.PLANNED, start__gt=now, booking_deadline__gt=now)
+
+
 class Session(models.Model):
-    """One dated occurrence of an offer."""
+    """One dated occurrence of an offer.
+
+    `seats_taken` is written only by the bookings services, in the transaction that holds the
+    session's row lock and changes the seats (bookings.services); pages read it as it is.
+    """
 
     offer = models.ForeignKey(
         Offer, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("offer")
@@ -200,6 +211,12 @@ class Session(models.Model):
     end = models.DateTimeField(_("end"))
     place = models.CharField(_("place"), max_length=200)
     capacity = models.PositiveIntegerField(_("capacity (seats)"))
+    seats_taken = models.PositiveIntegerField(
+        _("seats taken"),
+        default=0,
+        editable=False,
+        help_text=_("Seats of the bookings that hold seats, kept by the booking services."),
+    )
     booking_deadline = models.DateTimeField(_("booking deadline"))
     status = models.CharField(
         _("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.PLANNED
@@ -223,7 +240,9 @@ class Session(models.Model):
     sequence = models.PositiveIntegerField(_("revision"), default=0, help_text=_("Raised on every change."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["sequence", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["sequence", "updated_at", "seats_taken"])
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("session")
@@ -231,6 +250,10 @@ class Session(models.Model):
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(condition=models.Q(capacity__gte=1), name="session_capacity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(seats_taken__lte=models.F("capacity")),
+                name="session_seats_within_capacity",
+            ),
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="session_end_after_start"
             ),
@@ -250,9 +273,42 @@ class Session(models.Model):
         local = timezone.localtime(self.start)
         return f"{self.offer} — {local:%d/%m/%Y %H:%M}"
 
+    def save(self, *args, **kwargs) -> None:
+        """A full save of a session read earlier leaves `seats_taken` alone: the bookings services
+        write it under the session's lock, and a copy read before their last write would undo it."""
+        if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            deferred = self.get_deferred_fields()  # as Django does: the fields loaded only
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "seats_taken" and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.seats_taken
+
+    def is_open_for_booking(self, now: dt.datetime) -> bool:
+        """Planned, not begun, and its booking deadline not passed (`Session.objects.bookable(now)`)."""
+        return self.status == SessionStatus.PLANNED and self.start > now and self.booking_deadline > now
+
+    def capacity_error(self, capacity: int) -> str | None:
+        """Why the session cannot have `capacity` seats (never fewer than the seats taken), or None."""
+        if capacity < self.seats_taken:
+            return gettext("%(taken)d seats are already booked: the capacity cannot be lower.") % {
+                "taken": self.seats_taken
+            }
+        return None
+
+    @property
+    def cancellation_deadline(self) -> dt.datetime:
+        """Until when a booking of the session can be changed or cancelled online (the offer's delay)."""
+        return self.start - dt.timedelta(hours=self.offer.cancellation_deadline_hours)
 
 
 class UnstaffedSession(Session):

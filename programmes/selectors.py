@@ -10,12 +10,7 @@ from django.utils import timezone
 
 from partners.models import MEDIATORS_GROUP, User
 
-from .enums import SessionStatus
 from .models import Assignment, Offer, Project, Session
-
-
-def upcoming_sessions():
-    return Session.objects.filter(status=SessionStatus.PLANNED, start__gte=timezone.now())
 
 
 def published_offers():

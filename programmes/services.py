@@ -394,15 +394,15 @@ def session_update(
     place: str,
     capacity: int,
     booking_deadline: dt.datetime | None = None,
-    seats_taken: int = 0,
     by=None,
 ) -> SessionChange:
     """Change a session's time, place or capacity; its mediators are told of a new time or place.
 
     A change of time or place raises the revision (calendars replace the event). Without a
     `booking_deadline`, the deadline moves with the start. The new time must suit every assigned
-    mediator; the capacity may not go below `seats_taken` (counted under the session's lock by the
-    bookings app, which calls this and tells the booked structures).
+    mediator; the capacity may not go below the seats taken (`Session.capacity_error`, read under the
+    session's lock, which every change of seats takes). The bookings app calls this and tells the
+    booked structures (`bookings.sessions.session_update`).
     """
     place = place.strip()
     _raise_first(session_problems(start=start, end=end, place=place, capacity=capacity))
@@ -416,9 +416,9 @@ def session_update(
                 old_start=locked.start, old_deadline=locked.booking_deadline, start=start
             )
         _raise_first(session_problems(start=start, booking_deadline=deadline))
-        if capacity < seats_taken:
-            message = _("%(taken)d seats are already booked: the capacity cannot be lower.")
-            raise ProgrammeError(message % {"taken": seats_taken})
+        capacity_error = locked.capacity_error(capacity)
+        if capacity_error:
+            raise ProgrammeError(capacity_error, field="capacity")
         moved = start != locked.start or end != locked.end
         relocated = place != locked.place
         if moved:

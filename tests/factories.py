@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking, ProjectRequest
+from bookings.services import session_seats_recount
 from partners.enums import StructureKind, StructureStatus
 from partners.models import Membership, Structure, User
 from programmes.enums import Audience, ExhibitionKind, OfferKind, SessionStatus
@@ -114,6 +115,14 @@ class BookingFactory(factory.django.DjangoModelFactory):
     accompanying_staff = 2
     contact_name = "Dominique Leroy"
     contact_phone = "06 00 00 00 00"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        booking = super()._create(model_class, *args, **kwargs)
+        # Written without the services: the session's seats taken are counted again, as they keep them.
+        session_seats_recount(session_ids=[booking.session_id])
+        booking.session.refresh_from_db(fields=["seats_taken"])
+        return booking
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):

@@ -17,7 +17,6 @@ from django.utils.translation import gettext
 
 from bookings.enums import BookingStatus, RequestStatus
 from bookings.models import Booking, ProjectRequest
-from bookings.selectors import seats_taken
 from common.cache import content_version
 from notifications.models import OutboxMessage
 from notifications.services import message_queue
@@ -26,6 +25,7 @@ from partners.models import Structure, User
 from programmes.admin import NewSessionInline
 from programmes.enums import SessionStatus
 from programmes.models import Offer, Session
+from tests.bookings.seats import seats_taken
 from tests.factories import PASSWORD, UserFactory
 
 ADMINS = sorted(site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -228,7 +228,7 @@ def test_admin_date_hierarchy_drills_down_on_sessions(staff_client):
 
 def test_admin_session_list_shows_seats_taken_and_left(staff_client):
     session = Session.objects.filter(bookings__status=BookingStatus.CONFIRMED).distinct().first()
-    taken = seats_taken(session_id=session.pk)
+    taken = seats_taken(session)
 
     response = staff_client.get(_url(Session, "changelist"), {"id__exact": session.pk})
 
@@ -596,7 +596,7 @@ def test_admin_session_capacity_below_seats_taken_is_a_field_error(staff_client)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["capacity"] == [
         gettext("%(taken)d seats are already booked: the capacity cannot be lower.")
-        % {"taken": seats_taken(session_id=session.pk)}
+        % {"taken": seats_taken(session)}
     ]
     assert session.capacity > 1
 

@@ -12,13 +12,14 @@ from collections.abc import Callable
 import pytest
 from django.apps import apps
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from bookings.enums import BookingStatus
-from bookings.models import Reminder, ReminderPolicy
+from bookings.models import Booking, Reminder, ReminderPolicy
 from notifications.models import OutboxMessage
 from partners.models import Invitation, Membership, TrainingRecord, User
-from programmes.models import AccessibilityOption, Assignment, ClosingDay, MediatorUnavailability
+from programmes.models import AccessibilityOption, Assignment, ClosingDay, MediatorUnavailability, Session
 from tests.factories import (
     BookingFactory,
     ExhibitionFactory,
@@ -160,6 +161,12 @@ CHECKS = [
     ),
     ("session_capacity_positive", SessionFactory, lambda o: {"capacity": 0}, lambda o: {"capacity": 1}),
     (
+        "session_seats_within_capacity",
+        SessionFactory,
+        lambda o: {"seats_taken": o.capacity + 1},
+        lambda o: {"seats_taken": o.capacity},
+    ),
+    (
         "session_end_after_start",
         SessionFactory,
         lambda o: {"end": o.start},
@@ -288,6 +295,17 @@ def test_training_unique_per_day_rejects_the_same_module_twice_the_same_day():
     assert accepted(
         lambda: TrainingRecord.objects.create(user=user, module="deepening", completed_on=day, source="staff")
     )
+
+
+def test_session_seats_within_capacity_rejects_an_overbooking_written_directly():
+    session = SessionFactory(capacity=10)
+    BookingFactory(session=session, participants=8, accompanying_staff=2)
+
+    # One more seat counted on the full session, or one more group inserted and its seats counted.
+    assert rejected(update(session, seats_taken=F("seats_taken") + 1))
+    assert rejected(lambda: BookingFactory(session=session, participants=1, accompanying_staff=0))
+    assert Session.objects.get(pk=session.pk).seats_taken == 10
+    assert Booking.objects.filter(session=session).count() == 1
 
 
 def test_session_unique_offer_start_place_rejects_a_duplicate_session():

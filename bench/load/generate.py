@@ -20,8 +20,9 @@ The same seed gives the same data (random.Random(2026)); dates follow today's da
 Its columns come from the models: each table's are its model's concrete fields, and each row is a
 dict by field (attname: `session_id` for a foreign key) in which a field left out takes the model's
 default (see `copy_model`). A new column with a default needs nothing here; a new required column
-without one stops the generator with a message naming the model and the field. When the session has
-a `seats_taken` column, it is filled from the bookings with the portal's own rule (`seats_holding_q`).
+without one stops the generator with a message naming the model and the field. The sessions'
+`seats_taken` column is filled from the bookings with the portal's own rule
+(`Booking.objects.holding_seats()`).
 
 Both sizes also get POOL_SIZE coordinators (of active structures, email confirmed) who book
 nothing else: the booking POST gives each request one of them (a structure books a session once).
@@ -423,11 +424,9 @@ def fill_seats_taken(cursor) -> None:
     # The portal's modules can be imported once Django is set up (setup_django), not before.
     from django.db.models import F, Sum
 
-    from bookings.selectors import seats_holding_q
-
     holding = (
         apps.get_model("bookings.Booking")
-        .objects.filter(seats_holding_q())
+        .objects.holding_seats()
         .values("session_id")
         .annotate(seats=Sum(F("participants") + F("accompanying_staff")))
         .order_by()

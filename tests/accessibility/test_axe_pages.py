@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -95,7 +96,7 @@ def bookable_session(structure: Structure, *, kind: str | None = None, exclude: 
     sessions = bookable_sessions().exclude(bookings__structure=structure).exclude(pk__in=exclude)
     if kind:
         sessions = sessions.filter(offer__kind=kind)
-    return sessions.filter(seats_left__gte=10).first()
+    return sessions.filter(capacity__gte=F("seats_taken") + 10).first()
 
 
 def coordinator_urls() -> list[str]:

@@ -30,9 +30,10 @@ pytestmark = pytest.mark.skipif(
     reason="the generator writes with PostgreSQL's COPY: set DATABASE_URL (as `make test` does)",
 )
 
-# Bookings that hold seats, as bookings/selectors.py seats_holding_q says.
+# Bookings that hold seats, as bookings.models.BookingQuerySet.holding_seats says: seated ones, and
+# waiting groups offered seats (until they confirm, leave, or the offer is taken back).
 SEATS_HOLDING = (
-    "(b.status = ANY(%(seated)s) OR (b.status = %(waitlisted)s AND b.waitlist_offer_expires_at > now()))"
+    "(b.status = ANY(%(seated)s) OR (b.status = %(waitlisted)s AND b.waitlist_offer_expires_at IS NOT NULL))"
 )
 RULE = {"seated": [str(s) for s in SEATED_STATUSES], "waitlisted": str(BookingStatus.WAITLISTED)}
 

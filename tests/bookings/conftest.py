@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from bookings.services import session_seats_recount
 from partners.enums import TrainingModule, TrainingSource
 from partners.models import TrainingRecord
 from tests.factories import MembershipFactory, OfferFactory, SessionFactory, StructureFactory, UserFactory
@@ -58,3 +59,9 @@ def logged_in(client, coordinator):
     """The test client, logged in as the structure's coordinator."""
     client.force_login(coordinator)
     return client
+
+
+def seats_recounted(session) -> None:
+    """After bookings written directly, as the tests do to reach a state quickly (not through the
+    services, which keep the seats taken themselves): the session's seats are counted again."""
+    session_seats_recount(session_ids=[session.pk])

@@ -2,8 +2,9 @@
 
 Each thread has its own database connection (Django connections are per thread) and its own
 transaction. The control test runs the same race without the session lock, with a barrier right
-after the seat count, so that every thread counts before any inserts: overbooking happens, which
-shows the first test proves something.
+after the decision on the seats, so that every thread reads the seats taken before any writes: every
+thread decides there is room, which shows the first test proves something; the CHECK constraint
+`seats_taken <= capacity` (the seats are added to the session's row) then refuses the extra ones.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from programmes.models import Session
 from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory
 
 from .conftest import group
+from .seats import seats_taken
 
 THREADS = 22
 GROUP = {"participants": 4, "accompanying_staff": 1}  # 5 seats per booking
@@ -76,49 +78,59 @@ def race(session_id: int, members: list, *, lock: bool) -> list[str]:
     return outcomes
 
 
-def slow_count(monkeypatch, *, barrier: threading.Barrier | None = None) -> None:
-    """Widen the window between counting the seats and inserting (test-only hook on the selector)."""
-    real = selectors.seats_taken
+def slow_decision(monkeypatch, *, barrier: threading.Barrier | None = None) -> list[bool]:
+    """Widen the window between deciding on the seats and writing (test-only hook on the rule);
+    returns the decisions, True for each group found to fit."""
+    real = services.seats_blocker
+    decisions: list[bool] = []
 
-    def counted_then_wait(*, session_id: int) -> int:
-        taken = real(session_id=session_id)
+    def decided_then_wait(session, *, seats: int):
+        refusal = real(session, seats=seats)
+        decisions.append(refusal is None)
         if barrier is not None:
             barrier.wait()
         time.sleep(0.05)
-        return taken
+        return refusal
 
-    monkeypatch.setattr(selectors, "seats_taken", counted_then_wait)
+    monkeypatch.setattr(services, "seats_blocker", decided_then_wait)
+    return decisions
 
 
 def test_simultaneous_bookings_for_the_last_seats_never_exceed_capacity(last_seats_session, monkeypatch):
     members = [MembershipFactory() for _ in range(THREADS)]
-    slow_count(monkeypatch)
+    slow_decision(monkeypatch)
 
     outcomes = race(last_seats_session.pk, members, lock=True)
     monkeypatch.undo()
 
     assert len(outcomes) == THREADS
     assert sorted(outcomes) == sorted(["ok"] * 2 + ["no_seats"] * (THREADS - 2))
-    assert selectors.seats_taken(session_id=last_seats_session.pk) == 30
+    assert seats_taken(last_seats_session) == 30
     assert Booking.objects.filter(session=last_seats_session, status=BookingStatus.CONFIRMED).count() == 4
 
 
-def test_control_without_the_lock_the_same_race_overbooks(last_seats_session, monkeypatch):
+def test_control_without_the_lock_every_thread_finds_room_and_the_check_constraint_refuses(
+    last_seats_session, monkeypatch
+):
     members = [MembershipFactory() for _ in range(THREADS)]
-    slow_count(monkeypatch, barrier=threading.Barrier(THREADS, timeout=30))
+    decisions = slow_decision(monkeypatch, barrier=threading.Barrier(THREADS, timeout=30))
 
     outcomes = race(last_seats_session.pk, members, lock=False)
     monkeypatch.undo()
 
-    assert outcomes.count("ok") > 2
-    assert selectors.seats_taken(session_id=last_seats_session.pk) > last_seats_session.capacity
+    assert decisions == [True] * THREADS  # 22 groups granted 10 seats: the race the lock prevents
+    assert outcomes.count("ok") == 2
+    refused = [outcome for outcome in outcomes if outcome != "ok"]
+    assert len(refused) == THREADS - 2
+    assert all("IntegrityError" in o and "session_seats_within_capacity" in o for o in refused), refused
+    assert seats_taken(last_seats_session) == 30
 
 
 def test_double_submit_racing_past_the_check_books_once(last_seats_session, monkeypatch):
     """Two submits of the same form, both past the 'already booked' check: the constraint keeps one."""
     first = MembershipFactory()
     twin = MembershipFactory.build(structure=first.structure, user=first.user)
-    slow_count(monkeypatch, barrier=threading.Barrier(2, timeout=30))
+    slow_decision(monkeypatch, barrier=threading.Barrier(2, timeout=30))
 
     outcomes = race(last_seats_session.pk, [first, twin], lock=False)
 
@@ -150,4 +162,4 @@ def test_double_submit_racing_past_the_check_with_the_lock_books_once_and_says_w
 
     assert sorted(outcomes) == ["already_booked", "ok"]
     assert Booking.objects.filter(session=last_seats_session, structure=first.structure).count() == 1
-    assert selectors.seats_taken(session_id=last_seats_session.pk) == 25
+    assert seats_taken(last_seats_session) == 25

@@ -10,12 +10,15 @@ from bookings.enums import BookingStatus, RequestStatus
 from bookings.models import Booking
 from notifications.models import OutboxMessage
 from notifications.services import render_message
+from programmes.enums import OfferKind
 from tests.factories import (
     BookingFactory,
     MembershipFactory,
+    OfferFactory,
     ProjectRequestFactory,
     SessionFactory,
     StaffFactory,
+    UserFactory,
 )
 
 from .conftest import group
@@ -71,15 +74,30 @@ def test_every_booking_email_renders(offer, structure, coordinator):
                 assert offer.title in email.body, message.template
 
 
-def test_confirmation_email_goes_to_the_booker_with_the_booking(session, structure, coordinator):
-    MembershipFactory(structure=structure)  # a colleague: not emailed for a booking they did not make
+def test_confirmation_email_goes_to_every_coordinator_of_the_structure(session, structure, coordinator):
+    colleague = MembershipFactory(structure=structure, user=UserFactory(language="en")).user
+    MembershipFactory(structure=structure, user=UserFactory(is_active=False))  # a closed account: never
 
     with translation.override("fr"):
         booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
 
-    message = OutboxMessage.objects.get(template="booking_confirmed")
-    assert (message.to, message.booking_id, message.language) == (coordinator.email, booking.pk, "fr")
+    messages = OutboxMessage.objects.filter(template="booking_confirmed").order_by("to")
+    assert sorted((m.to, m.booking_id, m.language) for m in messages) == sorted(
+        [(coordinator.email, booking.pk, "fr"), (colleague.email, booking.pk, "en")]
+    )
     assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_confirmation_email_of_a_relais_offer_goes_to_the_relais_attending_only(structure, coordinator):
+    MembershipFactory(structure=structure)  # a colleague: the seat is the relais' own
+    session = SessionFactory(offer=OfferFactory(kind=OfferKind.ABC, min_group_size=1, max_group_size=1))
+
+    booking = services.booking_create(
+        session=session, structure=structure, user=coordinator, **group(participants=1, accompanying_staff=0)
+    )
+
+    message = OutboxMessage.objects.get(template="booking_confirmed")
+    assert (message.to, message.booking_id) == (coordinator.email, booking.pk)
 
 
 def test_confirmation_email_is_sent_after_commit(
@@ -88,7 +106,7 @@ def test_confirmation_email_is_sent_after_commit(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.booking_create(session=session, structure=structure, user=coordinator, **group())
 
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the email sent, the pages' content version bumped
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [coordinator.email]
     assert session.offer.title in mailoutbox[0].subject

@@ -63,8 +63,9 @@ def test_booking_made_the_day_before_queues_one_email_to_the_mediator(
     assert message.context["structure"] == structure.name
     assert (message.context["participants"], message.context["accompanying_staff"]) == (8, 2)
     assert OutboxMessage.objects.filter(template=TEMPLATE).count() == 1
-    # Sent after commit, like every email: one callback for the booker, one for the mediator.
-    assert len(callbacks) == 2
+    # Sent after commit, like every email: one callback for the coordinators, one for the mediator
+    # (and one that bumps the pages' content version).
+    assert len(callbacks) == 3
 
 
 def test_booking_made_two_weeks_ahead_queues_nothing_for_the_mediator(mediator, structure, coordinator):

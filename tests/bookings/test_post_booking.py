@@ -1,10 +1,10 @@
-"""The booking POST stays cheap: few queries, a short critical section, refusals without the lock.
+"""The booking POST stays cheap: few queries, a short critical section.
 
 Under load, 32 clients post the booking form to one session; bookings of a session wait for each
 other at the session's row lock, and once the session is full every request is refused. So: the
-queries of the POST are counted (success and refusal), what runs while the lock is held is listed,
-a session already full by a plain read is refused without taking the lock, and a stale read can
-refuse but never grant.
+queries of the POST are counted (success and refusal), what runs while the lock is held is listed
+(the seats are read from the locked session row: a full session is refused there at once), and a
+stale read of the session never grants seats.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from bookings import selectors, services
+from bookings import services
 from bookings.models import Booking
 from bookings.services import BookingError
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from partners.models import Structure
+from programmes.models import Session
 from tests.factories import BookingFactory, MembershipFactory, SessionFactory
 
 from .conftest import group
+from .seats import seats_taken
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +53,10 @@ def booking_queries(captured) -> list[str]:
             names.append(sql.split(' "')[0])  # the test's transaction makes the service's a savepoint
             continue
         verb = sql.split()[0]
-        table = sql.split(" INTO " if verb == "INSERT" else " FROM ")[1].split()[0].strip('"')
+        if verb == "UPDATE":
+            table = sql.split()[1].strip('"')
+        else:
+            table = sql.split(" INTO " if verb == "INSERT" else " FROM ")[1].split()[0].strip('"')
         names.append(f"{verb} {table}{' (lock)' if LOCK in sql else ''}")
     return names
 
@@ -83,19 +88,19 @@ def test_post_booking_success_queries(logged_in, session):
 
     assert response.status_code == 302
     assert queries == [
-        "SELECT programmes_session",  # the session, its offer and the seats left (one read)
+        "SELECT programmes_session",  # the session, its offer and its seats taken (one read)
         "SELECT bookings_booking",  # an active booking of the structure, before the lock
         "SAVEPOINT",
-        "SELECT programmes_session (lock)",
-        "SELECT bookings_booking",  # the seats taken, counted under the lock
+        "SELECT programmes_session (lock)",  # the session and its seats taken, under the lock
         "INSERT bookings_booking",
         "INSERT bookings_historicalbooking",
+        "UPDATE programmes_session",  # the seats taken, written in the same transaction
         "INSERT notifications_outboxmessage",  # the confirmation email (a new booking: not looked up)
         "RELEASE SAVEPOINT",
     ]
 
 
-def test_post_refusal_of_a_full_session_queries_and_takes_no_lock(logged_in, full_session):
+def test_post_refusal_of_a_full_session_queries_and_holds_the_lock_for_one_read(logged_in, full_session):
     response, queries = post(logged_in, full_session)
 
     assert response.status_code == 200
@@ -104,6 +109,10 @@ def test_post_refusal_of_a_full_session_queries_and_takes_no_lock(logged_in, ful
     assert queries == [
         "SELECT programmes_session",
         "SELECT bookings_booking",  # an active booking of the structure: its message comes first
+        "SAVEPOINT",
+        "SELECT programmes_session (lock)",  # its seats taken: nothing more is read or written
+        "ROLLBACK TO SAVEPOINT",
+        "RELEASE SAVEPOINT",
         "SELECT programmes_accessibilityoption",  # the form's checkboxes
     ]
 
@@ -138,54 +147,38 @@ def test_post_booking_holds_the_lock_for_the_count_and_the_writes_only(session, 
     savepoint = statements[locked_at - 1].split()[1]
     released_at = statements.index(f"RELEASE SAVEPOINT {savepoint}")
     assert booking_queries(captured.captured_queries[locked_at + 1 : released_at]) == [
-        "SELECT bookings_booking",
         "INSERT bookings_booking",
         "INSERT bookings_historicalbooking",
+        "UPDATE programmes_session",
         "INSERT notifications_outboxmessage",
     ]
 
 
-def test_post_seen_full_session_is_refused_before_the_lock_with_the_same_message(
-    full_session, structure, coordinator
-):
-    with pytest.raises(BookingError) as under_lock:
-        services.booking_create(session=full_session, structure=structure, user=coordinator, **group())
-    with CaptureQueriesContext(connection) as captured, pytest.raises(BookingError) as seen:
-        services.booking_create(
-            session=full_session, structure=structure, user=coordinator, seats_left_seen=0, **group()
-        )
+def test_post_too_few_seats_left_are_refused_with_the_seats_left(session, structure, coordinator):
+    BookingFactory(session=session, participants=15, accompanying_staff=4)
 
-    assert not [query for query in captured.captured_queries if LOCK in query["sql"]]
-    assert (seen.value.code, seen.value.field, seen.value.message) == (
-        under_lock.value.code,
-        under_lock.value.field,
-        under_lock.value.message,
-    )
-
-
-def test_post_seats_seen_too_few_refuse_with_the_seats_seen(session, structure, coordinator):
     with pytest.raises(BookingError) as refused:
-        services.booking_create(
-            session=session, structure=structure, user=coordinator, seats_left_seen=6, **group()
-        )
+        services.booking_create(session=session, structure=structure, user=coordinator, **group())
 
-    assert refused.value.code == "no_seats"
+    assert (refused.value.code, refused.value.field) == ("no_seats", "participants")
     assert refused.value.message == gettext(
         "Only %(left)d seats are left in this session (participants and accompanying staff together). "
         "Make the group smaller, or join the waiting list."
     ) % {"left": 6}
-    assert not Booking.objects.filter(session=session).exists()
+    assert seats_taken(session) == 19
 
 
 def test_post_seats_seen_stale_never_grant_seats(full_session, structure, coordinator):
-    """The caller saw room (its read is older than the last booking): the count under the lock decides."""
+    """The caller read the session when it had room (its read is older than the last booking): the
+    seats read under the lock decide."""
+    seen = Session.objects.get(pk=full_session.pk)
+    seen.seats_taken = 0
+
     with pytest.raises(BookingError) as refused:
-        services.booking_create(
-            session=full_session, structure=structure, user=coordinator, seats_left_seen=500, **group()
-        )
+        services.booking_create(session=seen, structure=structure, user=coordinator, **group())
 
     assert refused.value.code == "no_seats"
-    assert selectors.seats_taken(session_id=full_session.pk) == full_session.capacity
+    assert seats_taken(full_session) == full_session.capacity
     assert Booking.objects.filter(session=full_session).count() == 1
 
 

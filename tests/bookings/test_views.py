@@ -29,7 +29,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .conftest import group
+from .conftest import group, seats_recounted
 
 pytestmark = pytest.mark.django_db
 
@@ -410,6 +410,7 @@ def test_waitlist_confirm_page_confirms_a_live_offer(client, offer):
     member = MembershipFactory()
     waiting = services.waitlist_join(session=session, structure=member.structure, user=member.user, **group())
     Booking.objects.filter(pk=seated.pk).update(status=BookingStatus.CANCELLED)
+    seats_recounted(session)
     services.waitlist_offer_next(session=session)
     client.force_login(member.user)
 

@@ -6,16 +6,19 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from bookings import services
 from bookings.enums import BookingStatus
 from bookings.models import Booking
-from bookings.selectors import seats_taken
 from bookings.services import BookingError
+from bookings.sessions import session_update
 from notifications.models import OutboxMessage
+from programmes.services import ProgrammeError
 from tests.factories import BookingFactory, MembershipFactory, SessionFactory
 
-from .conftest import group
+from .conftest import group, seats_recounted
+from .seats import seats_taken
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +45,7 @@ def test_waitlist_join_on_a_full_session(full_session, structure, coordinator):
 
     assert booking.status == BookingStatus.WAITLISTED
     assert booking.waitlist_offer_expires_at is None
-    assert seats_taken(session_id=full_session.pk) == 10
+    assert seats_taken(full_session.pk) == 10
     assert OutboxMessage.objects.filter(template="waitlist_joined", booking=booking).count() == 1
 
 
@@ -107,7 +110,7 @@ def test_cancellation_offers_the_seats_to_the_first_waiting_group(full_session, 
     assert third.waitlist_offer_expires_at is None
     assert [first.status, second.status, third.status] == [BookingStatus.WAITLISTED] * 3
     # Live offers hold their seats.
-    assert seats_taken(session_id=full_session.pk) == 10
+    assert seats_taken(full_session.pk) == 10
     assert set(
         OutboxMessage.objects.filter(template="waitlist_offer").values_list("booking_id", flat=True)
     ) == {
@@ -130,18 +133,27 @@ def test_freed_seats_skip_a_waiting_group_that_does_not_fit(full_session):
     assert small.waitlist_offer_expires_at is not None
 
 
-def test_waitlist_offer_next_serves_in_order_of_joining(full_session):
+def capacity_changed(session, capacity: int):
+    """Staff change the session's capacity (the admin's `session_update`), nothing else."""
+    return session_update(
+        session=session, start=session.start, end=session.end, place=session.place, capacity=capacity
+    )
+
+
+def test_waitlist_offer_next_serves_in_order_of_joining(full_session, django_capture_on_commit_callbacks):
     late, _ = waiting(full_session, participants=4, accompanying_staff=1)
     early, _ = waiting(full_session, participants=4, accompanying_staff=1)
     Booking.objects.filter(pk=early.pk).update(created_at=late.created_at - dt.timedelta(minutes=5))
     Booking.objects.filter(session=full_session, status=BookingStatus.CONFIRMED).update(
         status=BookingStatus.CANCELLED
     )
-    services.session_capacity_change(session=full_session, capacity=1)  # no seat for either
+    seats_recounted(full_session)
+    capacity_changed(full_session, 1)  # no seat for either
 
-    offered = services.session_capacity_change(session=full_session, capacity=5)
+    with django_capture_on_commit_callbacks(execute=True):  # new seats are offered once committed
+        changed = capacity_changed(full_session, 5)
 
-    assert offered.capacity == 5
+    assert changed.capacity == 5
     early.refresh_from_db()
     late.refresh_from_db()
     assert early.waitlist_offer_expires_at is not None
@@ -153,6 +165,7 @@ def test_waitlist_offer_next_returns_the_groups_offered(full_session):
     Booking.objects.filter(session=full_session, status=BookingStatus.CONFIRMED).update(
         status=BookingStatus.CANCELLED
     )
+    seats_recounted(full_session)
 
     offered = services.waitlist_offer_next(session=full_session)
 
@@ -165,13 +178,14 @@ def test_waitlist_confirm_within_the_delay(full_session):
     Booking.objects.filter(session=full_session, status=BookingStatus.CONFIRMED).update(
         status=BookingStatus.CANCELLED
     )
+    seats_recounted(full_session)
     services.waitlist_offer_next(session=full_session)
 
     confirmed = services.waitlist_confirm(booking=first, user=user)
 
     assert confirmed.status == BookingStatus.CONFIRMED
     assert confirmed.waitlist_offer_expires_at is None
-    assert seats_taken(session_id=full_session.pk) == 5
+    assert seats_taken(full_session.pk) == 5
     assert OutboxMessage.objects.filter(template="booking_confirmed", booking=first).count() == 1
 
 
@@ -214,6 +228,7 @@ def test_waitlist_expire_offers_passes_the_seats_to_the_next_group(full_session)
     first, _ = waiting(full_session, participants=4, accompanying_staff=1)
     second, _ = waiting(full_session, participants=4, accompanying_staff=1)
     Booking.objects.filter(session=full_session, status=BookingStatus.CONFIRMED).update(participants=3)
+    seats_recounted(full_session)
     services.waitlist_offer_next(session=full_session)
     first.refresh_from_db()
     assert first.waitlist_offer_expires_at is not None
@@ -256,6 +271,7 @@ def test_waitlist_leave_with_a_live_offer_passes_it_on(full_session):
     first, user = waiting(full_session, participants=4, accompanying_staff=1)
     second, _ = waiting(full_session, participants=4, accompanying_staff=1)
     Booking.objects.filter(session=full_session, status=BookingStatus.CONFIRMED).update(participants=3)
+    seats_recounted(full_session)
     services.waitlist_offer_next(session=full_session)
 
     services.waitlist_leave(booking=first, user=user)
@@ -274,9 +290,11 @@ def test_waitlist_leave_refused_for_a_confirmed_booking(session, structure, coor
 
 
 def test_session_capacity_change_refused_below_the_seats_taken(full_session):
-    with pytest.raises(BookingError) as exc_info:
-        services.session_capacity_change(session=full_session, capacity=9)
+    with pytest.raises(ProgrammeError) as exc_info:
+        capacity_changed(full_session, 9)
 
-    assert exc_info.value.code == "capacity_below_taken"
+    assert str(exc_info.value) == gettext(
+        "%(taken)d seats are already booked: the capacity cannot be lower."
+    ) % {"taken": 10}
     full_session.refresh_from_db()
     assert full_session.capacity == 10

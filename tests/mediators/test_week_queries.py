@@ -115,7 +115,10 @@ def test_a_new_booking_shows_at_the_next_visit(client, mediator):
     client.get(url, {"semaine": _week(monday)})
     session = mediator.assignments.order_by("session__start").first().session
 
-    BookingFactory(session=session, structure__name="Mission locale de Liévin")
+    # A third group of the default size would not fit (two groups of 10 seats, capacity 25).
+    BookingFactory(
+        session=session, structure__name="Mission locale de Liévin", participants=4, accompanying_staff=1
+    )
     after = client.get(url, {"semaine": _week(monday)}).content.decode()
 
     assert "Mission locale de Liévin" in after
