@@ -46,7 +46,14 @@ from django.utils.text import slugify
 
 from bookings.enums import BookingStatus
 from bookings.models import AttendanceChange, Booking, ProjectRequest
-from bookings.services import BookingError, booking_create, request_answer, request_create, waitlist_join
+from bookings.services import (
+    BookingError,
+    booking_create,
+    request_answer,
+    request_create,
+    session_seats_recount,
+    waitlist_join,
+)
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus, TrainingModule, TrainingSource
 from partners.models import MEDIATORS_GROUP, Invitation, Membership, Structure, TrainingRecord, User
@@ -805,6 +812,8 @@ def save_past(demo: Demo, plan: list[PlannedSession], sessions: dict[SessionKey,
             )
             new_bookings.append((booking, item, planned))
     bulk_create(demo, Booking, [b for b, _, _ in new_bookings])
+    # Written directly, as they went: their sessions' seats are counted again from them.
+    session_seats_recount(session_ids={booking.session_id for booking, _, _ in new_bookings})
 
     Need = Booking.accessibility_needs.through
     bulk_create(

@@ -29,9 +29,17 @@ urlpatterns = [
     path("projets/", include("catalogue.project_urls")),
     path("tableau-de-bord/", include("dashboard.urls")),
     # The reminders moved from notifications to bookings: staff bookmarks of their admin pages still work.
-    re_path(
-        r"^admin/notifications/(?P<rest>reminder(?:policy)?/.*)$",
-        RedirectView.as_view(url="/admin/bookings/%(rest)s", permanent=True, query_string=True),
+    path(
+        "admin/notifications/",
+        include(
+            [
+                re_path(
+                    r"^(?P<rest>reminder(?:policy)?/.*)$",
+                    RedirectView.as_view(url="/admin/bookings/%(rest)s", permanent=True, query_string=True),
+                    name="reminders_moved",
+                )
+            ]
+        ),
     ),
     path("admin/", admin.site.urls),
 ]

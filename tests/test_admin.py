@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.sites import site
 from django.core.management import call_command
 from django.db import transaction
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -46,7 +47,10 @@ def demo(django_db_setup, django_db_blocker):
     """The demo programme, loaded once for the module inside a transaction rolled back at the end,
     so the other test modules never see it."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", force=True, stdout=io.StringIO())
+        # Its after-commit work (the content version's bump) is run now: the tests' own writes then
+        # register theirs, as they would in a transaction of their own.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("seed_demo", force=True, stdout=io.StringIO())
         # Rows for the models the demo programme does not fill, so every change page is reached.
         message_queue(template="structure_approve", to="someone@exemple.fr", dedupe_key="admin-test")
         _reminder_rows()
