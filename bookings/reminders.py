@@ -159,7 +159,7 @@ def reminder_context(message: OutboxMessage) -> dict:
     """What the reminder shows besides the booking itself (no query: the booking is preloaded)."""
     booking = message.booking
     session = booking.session
-    deadline = session.start - dt.timedelta(hours=session.offer.cancellation_deadline_hours)
+    deadline = session.cancellation_deadline
     return {
         "kind": message.context.get("kind", ReminderKind.LAST),
         "accessibility_labels": [str(option) for option in booking.accessibility_needs.all()],
