@@ -48,7 +48,7 @@ class AttendanceError(BookingError):
     """Attendance cannot be recorded as given; `field` names the form field the message belongs to."""
 
     def __init__(self, message: str, *, field: str | None = None, code: str = "attendance") -> None:
-        super().__init__(message, code=code, field=field)
+        super().__init__(code, field=field, message=message)
 
 
 def attendance_margin(booked: int) -> int:

@@ -22,6 +22,7 @@ from programmes.models import AccessibilityOption, Exhibition, Offer
 
 from .enums import RequestKind
 from .models import Booking
+from .services import Group
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 .()-]{5,28}$",
@@ -183,25 +184,20 @@ class BookingForm(forms.Form):
                     "At least one professional for every %(ratio)d participants."
                 ) % {"ratio": offer.participants_per_staff}
 
-    def group(self) -> dict:
-        """The cleaned values as the services take them."""
+    def group(self) -> Group:
+        """The group as the services take it (for relais offers: one participant, no staff)."""
         data = self.cleaned_data
-        if self.offer.is_per_person:
-            sizes = {"participants": 1, "accompanying_staff": 0, "wheelchair_users": 0}
-        else:
-            sizes = {
-                "participants": data["participants"],
-                "accompanying_staff": data["accompanying_staff"],
-                "wheelchair_users": data.get("wheelchair_users") or 0,
-            }
-        return {
-            **sizes,
-            "accessibility_needs": list(data["accessibility_needs"]),
-            "accessibility_notes": data["accessibility_notes"],
-            "contact_name": data["contact_name"],
-            "contact_phone": data["contact_phone"],
-            "comment": data["comment"],
-        }
+        per_person = self.offer.is_per_person
+        return Group(
+            participants=1 if per_person else data["participants"],
+            accompanying_staff=0 if per_person else data["accompanying_staff"],
+            wheelchair_users=0 if per_person else data.get("wheelchair_users") or 0,
+            accessibility_needs=tuple(data["accessibility_needs"]),
+            accessibility_notes=data["accessibility_notes"],
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            comment=data["comment"],
+        )
 
     @classmethod
     def initial_from(cls, booking: Booking) -> dict:
@@ -225,7 +221,7 @@ class DateInput(forms.DateInput):
 
 
 class ProjectRequestForm(forms.Form):
-    """"Pensez-y !": a co-built cycle or a date outside the calendar."""
+    """ "Pensez-y !": a co-built cycle or a date outside the calendar."""
 
     kind = forms.ChoiceField(
         label=_("What would you like?"), choices=RequestKind.choices, widget=forms.RadioSelect

@@ -20,7 +20,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
-from django.utils.translation import gettext as _
 
 from common.cache import content_changed
 from notifications.models import OutboxMessage
@@ -28,7 +27,7 @@ from partners.enums import StructureStatus
 from partners.models import Invitation, Membership, Structure, TrainingRecord, User
 
 from .models import AttendanceChange, Booking, ProjectRequest
-from .services import BookingError
+from .services import BookingError, BookingErrorCode
 
 # What replaces a cleared name or phone number (the fields are required in forms).
 CLEARED = "—"
@@ -191,7 +190,7 @@ def structure_erase(*, structure: Structure, by: User) -> Structure:
     The history of the structure and of its bookings is purged, then one record says who erased it.
     """
     if by is None or not by.is_staff:
-        raise BookingError(_("Only museum staff can erase a structure's data."))
+        raise BookingError(BookingErrorCode.STAFF_ONLY)
 
     now = timezone.now()
     with transaction.atomic():

@@ -102,11 +102,11 @@ def booking_create(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             if request.POST.get("action") == "waitlist":
                 booking = services.waitlist_join(
-                    session=session, structure=structure, user=user, **form.group()
+                    session=session, structure=structure, user=user, group=form.group()
                 )
             else:
                 booking = services.booking_create(
-                    session=session, structure=structure, user=user, **form.group()
+                    session=session, structure=structure, user=user, group=form.group()
                 )
         except BookingError as exc:
             if exc.booking is not None:
@@ -179,7 +179,7 @@ def booking_change(request: HttpRequest, pk: int) -> HttpResponse:
         # The services read the user's memberships from the database (not the request's, which may
         # come from the cache): whether they may book is decided on the database alone.
         try:
-            services.booking_change(booking=booking, user=request.user, **form.group())
+            services.booking_change(booking=booking, user=request.user, group=form.group())
         except BookingError as exc:
             _attach_error(form, exc)
         else:

@@ -54,6 +54,7 @@ from bookings.services import (
     session_seats_recount,
     waitlist_join,
 )
+from bookings.services import Group as BookingGroup
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus, TrainingModule, TrainingSource
 from partners.models import MEDIATORS_GROUP, Invitation, Membership, Structure, TrainingRecord, User
@@ -933,13 +934,15 @@ def book_sessions_to_come(
                 session=session,
                 structure=structure,
                 user=user,
-                participants=item.participants,
-                accompanying_staff=item.staff,
-                wheelchair_users=item.wheelchair_users,
-                accessibility_needs=needs,
-                contact_name=user.get_full_name(),
-                contact_phone=user.phone or FALLBACK_PHONE,
-                comment=item.comment,
+                group=BookingGroup(
+                    participants=item.participants,
+                    accompanying_staff=item.staff,
+                    wheelchair_users=item.wheelchair_users,
+                    accessibility_needs=tuple(needs),
+                    contact_name=user.get_full_name(),
+                    contact_phone=user.phone or FALLBACK_PHONE,
+                    comment=item.comment,
+                ),
             )
             if booking is not None:
                 demo.summary.created["booking"] += 1

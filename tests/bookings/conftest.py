@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
-from bookings.services import session_seats_recount
+from bookings.services import Group, session_seats_recount
 from partners.enums import TrainingModule, TrainingSource
 from partners.models import TrainingRecord
 from tests.factories import MembershipFactory, OfferFactory, SessionFactory, StructureFactory, UserFactory
@@ -33,8 +34,8 @@ def session(offer):
     return SessionFactory(offer=offer, capacity=25)
 
 
-def group(**overrides) -> dict:
-    """The keyword arguments of a valid group booking, any of them overridable."""
+def form_data(**overrides) -> dict:
+    """The fields of a valid group booking, as posted by the form, any of them overridable."""
     values = {
         "participants": 8,
         "accompanying_staff": 2,
@@ -43,6 +44,16 @@ def group(**overrides) -> dict:
     }
     values.update(overrides)
     return values
+
+
+def group(**overrides) -> Group:
+    """A valid group booking, any of its values overridable."""
+    return Group(**form_data(**overrides))
+
+
+def regroup(booking, **changes) -> Group:
+    """The group of `booking` with `changes` (to change a booking)."""
+    return dataclasses.replace(Group.of(booking), **changes)
 
 
 def abc_record(user):

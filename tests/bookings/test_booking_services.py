@@ -19,14 +19,14 @@ from programmes.enums import AccessibilityFeature, OfferKind, SessionStatus
 from programmes.models import AccessibilityOption
 from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory, UserFactory
 
-from .conftest import abc_record, group
+from .conftest import abc_record, group, regroup
 from .seats import seats_taken
 
 pytestmark = pytest.mark.django_db
 
 
 def book(session, structure, user, **overrides):
-    return services.booking_create(session=session, structure=structure, user=user, **group(**overrides))
+    return services.booking_create(session=session, structure=structure, user=user, group=group(**overrides))
 
 
 # --- booking_create: the happy paths ------------------------------------------------------------
@@ -345,7 +345,7 @@ def booking(session, structure, coordinator):
 
 def test_booking_change_larger_group_within_seats(booking, coordinator):
     changed = services.booking_change(
-        booking=booking, user=coordinator, participants=12, accompanying_staff=3
+        booking=booking, user=coordinator, group=regroup(booking, participants=12, accompanying_staff=3)
     )
 
     booking.refresh_from_db()
@@ -360,7 +360,9 @@ def test_booking_change_refused_beyond_the_seats_left(offer, structure, coordina
     booking = book(session, structure, coordinator, participants=6, accompanying_staff=2)
 
     with pytest.raises(BookingError) as exc_info:
-        services.booking_change(booking=booking, user=coordinator, participants=10, accompanying_staff=2)
+        services.booking_change(
+            booking=booking, user=coordinator, group=regroup(booking, participants=10, accompanying_staff=2)
+        )
 
     assert exc_info.value.code == "no_seats"
     booking.refresh_from_db()
@@ -369,7 +371,9 @@ def test_booking_change_refused_beyond_the_seats_left(offer, structure, coordina
 
 def test_booking_change_refused_outside_the_group_limits(booking, coordinator):
     with pytest.raises(BookingError) as exc_info:
-        services.booking_change(booking=booking, user=coordinator, participants=2, accompanying_staff=1)
+        services.booking_change(
+            booking=booking, user=coordinator, group=regroup(booking, participants=2, accompanying_staff=1)
+        )
 
     assert exc_info.value.code == "group_too_small"
 
@@ -380,7 +384,9 @@ def test_booking_change_refused_after_the_cancellation_deadline(offer, structure
     booking = book(session, structure, coordinator)
 
     with pytest.raises(BookingError) as exc_info:
-        services.booking_change(booking=booking, user=coordinator, participants=5, accompanying_staff=1)
+        services.booking_change(
+            booking=booking, user=coordinator, group=regroup(booking, participants=5, accompanying_staff=1)
+        )
 
     assert exc_info.value.code == "deadline_passed"
     assert "03 21 18 62 62" in exc_info.value.message
@@ -394,8 +400,12 @@ def test_booking_change_after_booking_deadline_may_shrink_not_grow(offer, struct
     session.save()
 
     with pytest.raises(BookingError) as exc_info:
-        services.booking_change(booking=booking, user=coordinator, participants=12, accompanying_staff=2)
-    smaller = services.booking_change(booking=booking, user=coordinator, participants=5, accompanying_staff=1)
+        services.booking_change(
+            booking=booking, user=coordinator, group=regroup(booking, participants=12, accompanying_staff=2)
+        )
+    smaller = services.booking_change(
+        booking=booking, user=coordinator, group=regroup(booking, participants=5, accompanying_staff=1)
+    )
 
     assert exc_info.value.code == "deadline_passed"
     assert smaller.seats == 6
@@ -405,7 +415,9 @@ def test_booking_change_refused_for_a_cancelled_booking(booking, coordinator):
     services.booking_cancel(booking=booking, user=coordinator)
 
     with pytest.raises(BookingError) as exc_info:
-        services.booking_change(booking=booking, user=coordinator, participants=5, accompanying_staff=1)
+        services.booking_change(
+            booking=booking, user=coordinator, group=regroup(booking, participants=5, accompanying_staff=1)
+        )
 
     assert exc_info.value.code == "not_confirmed"
 
@@ -414,7 +426,9 @@ def test_booking_change_refused_to_a_coordinator_of_another_structure(booking):
     outsider = MembershipFactory().user
 
     with pytest.raises(BookingError) as exc_info:
-        services.booking_change(booking=booking, user=outsider, participants=5, accompanying_staff=1)
+        services.booking_change(
+            booking=booking, user=outsider, group=regroup(booking, participants=5, accompanying_staff=1)
+        )
 
     assert exc_info.value.code == "not_coordinator"
 

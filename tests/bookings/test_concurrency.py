@@ -19,6 +19,7 @@ from bookings import selectors, services
 from bookings.enums import BookingStatus
 from bookings.models import Booking
 from bookings.services import BookingError
+from bookings.services import booking as booking_insert
 from programmes.models import Session
 from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory
 
@@ -57,7 +58,7 @@ def race(session_id: int, members: list, *, lock: bool) -> list[str]:
                 session=session,
                 structure=membership.structure,
                 user=membership.user,
-                **group(**GROUP),
+                group=group(**GROUP),
                 _lock=lock,
             )
             outcome = "ok"
@@ -92,7 +93,7 @@ def slow_decision(monkeypatch, *, barrier: threading.Barrier | None = None) -> l
         time.sleep(0.05)
         return refusal
 
-    monkeypatch.setattr(services, "seats_blocker", decided_then_wait)
+    monkeypatch.setattr(booking_insert, "seats_blocker", decided_then_wait)  # where the insert asks it
     return decisions
 
 

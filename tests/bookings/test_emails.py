@@ -21,7 +21,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .conftest import group
+from .conftest import group, regroup
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +29,13 @@ pytestmark = pytest.mark.django_db
 def test_every_booking_email_renders(offer, structure, coordinator):
     session = SessionFactory(offer=offer, capacity=20)
     BookingFactory(session=session, participants=8, accompanying_staff=2)
-    booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
-    services.booking_change(booking=booking, user=coordinator, participants=6, accompanying_staff=1)
+    booking = services.booking_create(session=session, structure=structure, user=coordinator, group=group())
+    services.booking_change(
+        booking=booking, user=coordinator, group=regroup(booking, participants=6, accompanying_staff=1)
+    )
     member = MembershipFactory()
     waiting = services.waitlist_join(
-        session=session, structure=member.structure, user=member.user, **group(participants=8)
+        session=session, structure=member.structure, user=member.user, group=group(participants=8)
     )
     services.booking_cancel(booking=booking, user=coordinator)
     Booking.objects.filter(pk=waiting.pk).update(waitlist_offer_expires_at="2000-01-01T00:00:00Z")
@@ -79,7 +81,9 @@ def test_confirmation_email_goes_to_every_coordinator_of_the_structure(session, 
     MembershipFactory(structure=structure, user=UserFactory(is_active=False))  # a closed account: never
 
     with translation.override("fr"):
-        booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+        booking = services.booking_create(
+            session=session, structure=structure, user=coordinator, group=group()
+        )
 
     messages = OutboxMessage.objects.filter(template="booking_confirmed").order_by("to")
     assert sorted((m.to, m.booking_id, m.language) for m in messages) == sorted(
@@ -93,7 +97,10 @@ def test_confirmation_email_of_a_relais_offer_goes_to_the_relais_attending_only(
     session = SessionFactory(offer=OfferFactory(kind=OfferKind.ABC, min_group_size=1, max_group_size=1))
 
     booking = services.booking_create(
-        session=session, structure=structure, user=coordinator, **group(participants=1, accompanying_staff=0)
+        session=session,
+        structure=structure,
+        user=coordinator,
+        group=group(participants=1, accompanying_staff=0),
     )
 
     message = OutboxMessage.objects.get(template="booking_confirmed")
@@ -104,7 +111,7 @@ def test_confirmation_email_is_sent_after_commit(
     session, structure, coordinator, mailoutbox, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.booking_create(session=session, structure=structure, user=coordinator, **group())
+        services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     assert len(callbacks) == 2  # the email sent, the pages' content version bumped
     assert len(mailoutbox) == 1

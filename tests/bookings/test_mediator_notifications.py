@@ -16,7 +16,7 @@ from partners.models import MEDIATORS_GROUP
 from programmes.models import Assignment
 from tests.factories import MembershipFactory, OfferFactory, SessionFactory, UserFactory
 
-from .conftest import group
+from .conftest import group, regroup
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,9 @@ def test_booking_made_the_day_before_queues_one_email_to_the_mediator(
     session = _session(days=1, mediator=mediator)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+        booking = services.booking_create(
+            session=session, structure=structure, user=coordinator, group=group()
+        )
 
     message = _messages_to(mediator).get()
     assert message.context["booking_id"] == booking.pk
@@ -71,7 +73,7 @@ def test_booking_made_the_day_before_queues_one_email_to_the_mediator(
 def test_booking_made_two_weeks_ahead_queues_nothing_for_the_mediator(mediator, structure, coordinator):
     session = _session(days=14, mediator=mediator)
 
-    services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     assert OutboxMessage.objects.filter(template=TEMPLATE).count() == 0
     assert OutboxMessage.objects.filter(template="booking_confirmed").count() == 1
@@ -81,7 +83,7 @@ def test_refused_booking_the_day_before_queues_nothing(mediator, structure, coor
     session = _session(days=1, mediator=mediator, capacity=5)
 
     with pytest.raises(services.BookingError) as refused:
-        services.booking_create(session=session, structure=structure, user=coordinator, **group())
+        services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     assert refused.value.code == "no_seats"
     assert OutboxMessage.objects.count() == 0
@@ -89,9 +91,11 @@ def test_refused_booking_the_day_before_queues_nothing(mediator, structure, coor
 
 def test_group_size_changed_the_day_before_queues_a_new_email(mediator, structure, coordinator):
     session = _session(days=1, mediator=mediator)
-    booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    booking = services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
-    services.booking_change(booking=booking, user=coordinator, participants=5, accompanying_staff=1)
+    services.booking_change(
+        booking=booking, user=coordinator, group=regroup(booking, participants=5, accompanying_staff=1)
+    )
 
     contexts = [m.context for m in _messages_to(mediator).order_by("pk")]
     assert [(c["participants"], c["accompanying_staff"]) for c in contexts] == [(8, 2), (5, 1)]
@@ -99,7 +103,7 @@ def test_group_size_changed_the_day_before_queues_a_new_email(mediator, structur
 
 def test_booking_cancelled_the_day_before_tells_the_mediator(mediator, structure, coordinator):
     session = _session(days=1, mediator=mediator)
-    booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    booking = services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     services.booking_cancel(booking=booking, user=coordinator)
 
@@ -111,9 +115,14 @@ def test_booking_cancelled_the_day_before_tells_the_mediator(mediator, structure
 def test_waiting_group_is_not_announced_until_it_confirms_its_seats(mediator, structure, coordinator):
     session = _session(days=1, mediator=mediator, capacity=10)
     first = MembershipFactory()
-    taken = services.booking_create(session=session, structure=first.structure, user=first.user, **group())
+    taken = services.booking_create(
+        session=session, structure=first.structure, user=first.user, group=group()
+    )
     waiting = services.waitlist_join(
-        session=session, structure=structure, user=coordinator, **group(participants=6, accompanying_staff=1)
+        session=session,
+        structure=structure,
+        user=coordinator,
+        group=group(participants=6, accompanying_staff=1),
     )
     assert _messages_to(mediator).count() == 1  # the first group only
 

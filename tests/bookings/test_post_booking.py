@@ -24,7 +24,7 @@ from partners.models import Structure
 from programmes.models import Session
 from tests.factories import BookingFactory, MembershipFactory, SessionFactory
 
-from .conftest import group
+from .conftest import form_data, group
 from .seats import seats_taken
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def post(client, session, **overrides):
     url = reverse("bookings:create", args=[session.pk])
     client.get(url)  # the session and the user are read once, as on a real second request
     with CaptureQueriesContext(connection) as captured:
-        response = client.post(url, {**group(**overrides), "action": "book"})
+        response = client.post(url, {**form_data(**overrides), "action": "book"})
     queries = booking_queries(captured.captured_queries)
     for table, most in REQUEST_TABLES.items():
         assert sum(table in query["sql"] for query in captured.captured_queries) <= most, table
@@ -140,7 +140,7 @@ def test_post_refusal_of_a_structure_that_has_booked_queries_and_takes_no_lock(l
 
 def test_post_booking_holds_the_lock_for_the_count_and_the_writes_only(session, structure, coordinator):
     with CaptureQueriesContext(connection) as captured:
-        services.booking_create(session=session, structure=structure, user=coordinator, **group())
+        services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     statements = [query["sql"] for query in captured.captured_queries]
     locked_at = next(i for i, sql in enumerate(statements) if LOCK in sql)
@@ -158,7 +158,7 @@ def test_post_too_few_seats_left_are_refused_with_the_seats_left(session, struct
     BookingFactory(session=session, participants=15, accompanying_staff=4)
 
     with pytest.raises(BookingError) as refused:
-        services.booking_create(session=session, structure=structure, user=coordinator, **group())
+        services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     assert (refused.value.code, refused.value.field) == ("no_seats", "participants")
     assert refused.value.message == gettext(
@@ -175,7 +175,7 @@ def test_post_seats_seen_stale_never_grant_seats(full_session, structure, coordi
     seen.seats_taken = 0
 
     with pytest.raises(BookingError) as refused:
-        services.booking_create(session=seen, structure=structure, user=coordinator, **group())
+        services.booking_create(session=seen, structure=structure, user=coordinator, group=group())
 
     assert refused.value.code == "no_seats"
     assert seats_taken(full_session) == full_session.capacity
@@ -190,9 +190,11 @@ def test_post_decides_on_the_structure_as_the_database_has_it_not_as_the_caller_
     outsider = MembershipFactory()
 
     with pytest.raises(BookingError) as suspended:
-        services.booking_create(session=session, structure=seen, user=coordinator, **group())
+        services.booking_create(session=session, structure=seen, user=coordinator, group=group())
     with pytest.raises(BookingError) as not_mine:
-        services.booking_create(session=session, structure=outsider.structure, user=coordinator, **group())
+        services.booking_create(
+            session=session, structure=outsider.structure, user=coordinator, group=group()
+        )
 
     assert seen.status == StructureStatus.ACTIVE
     assert suspended.value.code == "structure_inactive"
@@ -201,7 +203,7 @@ def test_post_decides_on_the_structure_as_the_database_has_it_not_as_the_caller_
 
 
 def test_post_booking_email_is_queued_once_with_the_booking_links(session, structure, coordinator):
-    booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    booking = services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     message = OutboxMessage.objects.get(booking=booking)
     assert message.dedupe_key == f"booking_confirmed:booking-{booking.pk}:user-{coordinator.pk}"

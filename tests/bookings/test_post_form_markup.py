@@ -23,7 +23,7 @@ from bookings.forms import BookingForm, NumberInput, Textarea, TextInput
 from programmes.enums import AccessibilityFeature
 from programmes.models import AccessibilityOption
 
-from .conftest import group
+from .conftest import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def needs():
 
 def test_post_form_field_with_an_error_is_tied_to_it(logged_in, session):
     response = logged_in.post(
-        reverse("bookings:create", args=[session.pk]), {**group(participants=2), "action": "book"}
+        reverse("bookings:create", args=[session.pk]), {**form_data(participants=2), "action": "book"}
     )
 
     html = page(response)
@@ -97,7 +97,7 @@ def test_post_form_field_with_an_error_is_tied_to_it(logged_in, session):
 
 def test_post_form_fields_without_errors_are_plain(logged_in, session):
     response = logged_in.post(
-        reverse("bookings:create", args=[session.pk]), {**group(participants=2), "action": "book"}
+        reverse("bookings:create", args=[session.pk]), {**form_data(participants=2), "action": "book"}
     )
 
     html = page(response)
@@ -124,7 +124,7 @@ def test_post_form_checkboxes_are_a_described_fieldset_and_keep_their_ticks(logg
 
     response = logged_in.post(
         reverse("bookings:create", args=[session.pk]),
-        {**group(participants=2), "accessibility_needs": [ticked.pk], "action": "book"},
+        {**form_data(participants=2), "accessibility_needs": [ticked.pk], "action": "book"},
     )
 
     html = page(response)
@@ -143,7 +143,7 @@ def test_post_form_checkboxes_are_a_described_fieldset_and_keep_their_ticks(logg
 def test_post_form_checkbox_error_is_tied_to_the_fieldset(logged_in, session, needs):
     response = logged_in.post(
         reverse("bookings:create", args=[session.pk]),
-        {**group(), "accessibility_needs": ["999999"], "action": "book"},
+        {**form_data(), "accessibility_needs": ["999999"], "action": "book"},
     )
 
     html = page(response)
@@ -156,7 +156,7 @@ def test_post_form_checkbox_error_is_tied_to_the_fieldset(logged_in, session, ne
 def test_post_form_rule_without_a_field_is_shown_above_the_fields(logged_in, session, structure):
     # Joining the waiting list of a session that has seats for the group: a rule of no one field.
     response = logged_in.post(
-        reverse("bookings:create", args=[session.pk]), {**group(), "action": "waitlist"}
+        reverse("bookings:create", args=[session.pk]), {**form_data(), "action": "waitlist"}
     )
 
     content = response.content.decode()
@@ -217,7 +217,7 @@ def _with_django_widgets(form: BookingForm) -> BookingForm:
 
 
 def test_post_form_crispy_rendering_of_the_change_page_is_unchanged(session, needs):
-    data = {**group(participants=2, contact_phone="pas un numéro"), "accessibility_needs": [needs[0].pk]}
+    data = {**form_data(participants=2, contact_phone="pas un numéro"), "accessibility_needs": [needs[0].pk]}
     ours = BookingForm(data, offer=session.offer)
     django = _with_django_widgets(BookingForm(data, offer=session.offer))
 

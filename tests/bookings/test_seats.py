@@ -22,7 +22,7 @@ from programmes.enums import SessionStatus
 from programmes.models import Session
 from tests.factories import BookingFactory, MembershipFactory, SessionFactory
 
-from .conftest import group
+from .conftest import group, regroup
 from .seats import seats_counted, seats_taken
 
 pytestmark = pytest.mark.django_db
@@ -37,17 +37,21 @@ def member():
 def test_seats_taken_follow_every_change_of_seats(session, structure, coordinator):
     """Capacity 25: a group of 10, grown to 15 then 12; a waiting group of 16 is offered the seats
     freed by a cancellation, leaves, and the seats go back."""
-    booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    booking = services.booking_create(session=session, structure=structure, user=coordinator, group=group())
     assert seats_taken(session) == 10
 
-    services.booking_change(booking=booking, user=coordinator, participants=12, accompanying_staff=3)
+    services.booking_change(
+        booking=booking, user=coordinator, group=regroup(booking, participants=12, accompanying_staff=3)
+    )
     assert seats_taken(session) == 15
-    services.booking_change(booking=booking, user=coordinator, participants=10, accompanying_staff=2)
+    services.booking_change(
+        booking=booking, user=coordinator, group=regroup(booking, participants=10, accompanying_staff=2)
+    )
     assert seats_taken(session) == 12
 
     user, other = member()
     waiting = services.waitlist_join(
-        session=session, structure=other, user=user, **group(participants=14, accompanying_staff=2)
+        session=session, structure=other, user=user, group=group(participants=14, accompanying_staff=2)
     )
     assert seats_taken(session) == 12  # waiting without an offer holds nothing
 
@@ -63,7 +67,7 @@ def test_seats_taken_follow_every_change_of_seats(session, structure, coordinato
 def test_a_confirmed_offer_keeps_the_seats_it_held(session, structure, coordinator):
     seated = BookingFactory(session=session, participants=20, accompanying_staff=5)
     user, other = member()
-    waiting = services.waitlist_join(session=session, structure=other, user=user, **group())
+    waiting = services.waitlist_join(session=session, structure=other, user=user, group=group())
     Booking.objects.filter(pk=seated.pk).update(status=BookingStatus.CANCELLED)  # as staff would in SQL
     services.session_seats_recount(session_ids=[session.pk])
     services.waitlist_offer_next(session=session)
@@ -75,9 +79,9 @@ def test_a_confirmed_offer_keeps_the_seats_it_held(session, structure, coordinat
 
 
 def test_a_cancelled_session_holds_no_seats(session, structure, coordinator):
-    services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    services.booking_create(session=session, structure=structure, user=coordinator, group=group())
     user, other = member()
-    services.booking_create(session=session, structure=other, user=user, **group(participants=13))
+    services.booking_create(session=session, structure=other, user=user, group=group(participants=13))
 
     session_cancel(session=session, reason="Fermeture exceptionnelle.")
 
@@ -93,8 +97,8 @@ def test_an_offer_run_out_keeps_its_seats_for_pages_and_lock_alike_until_it_is_t
     session = SessionFactory(offer=offer, capacity=10)
     seated = BookingFactory(session=session, participants=8, accompanying_staff=2)
     (first_user, first), (next_user, following) = member(), member()
-    offered = services.waitlist_join(session=session, structure=first, user=first_user, **group())
-    services.waitlist_join(session=session, structure=following, user=next_user, **group())
+    offered = services.waitlist_join(session=session, structure=first, user=first_user, group=group())
+    services.waitlist_join(session=session, structure=following, user=next_user, group=group())
     services.booking_cancel(booking=seated, user=MembershipFactory(structure=seated.structure).user)
     Booking.objects.filter(pk=offered.pk).update(
         waitlist_offer_expires_at=timezone.now() - dt.timedelta(seconds=1)
@@ -102,7 +106,7 @@ def test_an_offer_run_out_keeps_its_seats_for_pages_and_lock_alike_until_it_is_t
 
     page = logged_in.get(reverse("bookings:create", args=[session.pk]))
     with pytest.raises(BookingError) as refused:
-        services.booking_create(session=session, structure=structure, user=coordinator, **group())
+        services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     assert page.context["session"].seats_left == 0
     assert refused.value.code == "no_seats"
@@ -120,7 +124,7 @@ def test_an_offer_run_out_keeps_its_seats_for_pages_and_lock_alike_until_it_is_t
 
 def test_a_session_saved_from_an_old_copy_keeps_its_seats_taken(session, structure, coordinator):
     old_copy = Session.objects.get(pk=session.pk)
-    services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     old_copy.place = "Pavillon de verre"
     old_copy.save()

@@ -29,7 +29,7 @@ from tests.factories import (
     UserFactory,
 )
 
-from .conftest import group, seats_recounted
+from .conftest import form_data, group, seats_recounted
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ BOOKING_URLS = ["detail", "done", "change", "cancel", "ics", "waitlist_confirm",
 
 @pytest.fixture
 def booking(session, structure, coordinator):
-    return services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    return services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_booking_urls_are_404_to_a_coordinator_of_another_structure(outsider_cli
 
 @pytest.mark.parametrize("name", BOOKING_URLS)
 def test_booking_urls_post_is_404_to_another_structure(outsider_client, booking, name):
-    response = outsider_client.post(reverse(f"bookings:{name}", args=[booking.pk]), group())
+    response = outsider_client.post(reverse(f"bookings:{name}", args=[booking.pk]), form_data())
 
     assert response.status_code in {404, 405}
     booking.refresh_from_db()
@@ -223,7 +223,7 @@ def test_my_bookings_query_count_is_the_same_with_1_and_50_bookings(
 def test_booking_form_books_and_shows_what_happens_next(logged_in, session, structure, coordinator):
     url = reverse("bookings:create", args=[session.pk])
 
-    response = logged_in.post(url, {**group(), "action": "book"})
+    response = logged_in.post(url, {**form_data(), "action": "book"})
 
     booking = Booking.objects.get()
     assert response.status_code == 302
@@ -235,9 +235,9 @@ def test_booking_form_books_and_shows_what_happens_next(logged_in, session, stru
 
 def test_double_submit_books_once_and_says_so(logged_in, session):
     url = reverse("bookings:create", args=[session.pk])
-    logged_in.post(url, {**group(), "action": "book"})
+    logged_in.post(url, {**form_data(), "action": "book"})
 
-    second = logged_in.post(url, {**group(), "action": "book"})
+    second = logged_in.post(url, {**form_data(), "action": "book"})
 
     assert second.status_code == 200
     assert Booking.objects.count() == 1
@@ -267,7 +267,7 @@ def test_create_page_after_booking_points_to_the_existing_booking(logged_in, boo
 def test_booking_form_keeps_what_was_typed_and_shows_the_rule_at_the_field(logged_in, session):
     response = logged_in.post(
         reverse("bookings:create", args=[session.pk]),
-        {**group(participants=2), "comment": "Merci", "action": "book"},
+        {**form_data(participants=2), "comment": "Merci", "action": "book"},
     )
 
     assert response.status_code == 200
@@ -292,7 +292,7 @@ def test_booking_form_keeps_what_was_typed_and_shows_the_rule_at_the_field(logge
 )
 def test_booking_form_bad_input_never_500(logged_in, session, data, field):
     response = logged_in.post(
-        reverse("bookings:create", args=[session.pk]), {**group(), **data, "action": "book"}
+        reverse("bookings:create", args=[session.pk]), {**form_data(), **data, "action": "book"}
     )
 
     assert response.status_code == 200
@@ -306,8 +306,8 @@ def test_full_session_offers_the_waiting_list_only_when_chosen(logged_in, offer)
     url = reverse("bookings:create", args=[session.pk])
 
     page = logged_in.get(url)
-    refused = logged_in.post(url, {**group(), "action": "book"})
-    joined = logged_in.post(url, {**group(), "action": "waitlist"})
+    refused = logged_in.post(url, {**form_data(), "action": "book"})
+    joined = logged_in.post(url, {**form_data(), "action": "waitlist"})
 
     assert page.context["offer_waitlist"] is True
     assert refused.status_code == 200
@@ -324,7 +324,7 @@ def test_create_page_for_an_inactive_structure_explains_and_has_no_form(
     client.force_login(coordinator)
 
     response = client.get(reverse("bookings:create", args=[session.pk]))
-    posted = client.post(reverse("bookings:create", args=[session.pk]), {**group(), "action": "book"})
+    posted = client.post(reverse("bookings:create", args=[session.pk]), {**form_data(), "action": "book"})
 
     assert response.status_code == 200
     assert "form" not in response.context
@@ -360,7 +360,7 @@ def test_per_person_booking_form_has_no_group_fields(logged_in, coordinator):
 
 
 def test_change_page_changes_the_group(logged_in, booking):
-    response = logged_in.post(reverse("bookings:change", args=[booking.pk]), group(participants=12))
+    response = logged_in.post(reverse("bookings:change", args=[booking.pk]), form_data(participants=12))
 
     assert response.status_code == 302
     booking.refresh_from_db()
@@ -370,7 +370,7 @@ def test_change_page_changes_the_group(logged_in, booking):
 def test_change_page_after_the_deadline_redirects_with_the_contact(logged_in, structure, coordinator, offer):
     start = timezone.now() + dt.timedelta(hours=30)
     session = SessionFactory(offer=offer, start=start, booking_deadline=start - dt.timedelta(hours=1))
-    booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    booking = services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     response = logged_in.get(reverse("bookings:change", args=[booking.pk]))
     cancel_page = logged_in.get(reverse("bookings:cancel", args=[booking.pk]))
@@ -408,7 +408,9 @@ def test_waitlist_confirm_page_confirms_a_live_offer(client, offer):
     session = SessionFactory(offer=offer, capacity=10)
     seated = BookingFactory(session=session, participants=8, accompanying_staff=2)
     member = MembershipFactory()
-    waiting = services.waitlist_join(session=session, structure=member.structure, user=member.user, **group())
+    waiting = services.waitlist_join(
+        session=session, structure=member.structure, user=member.user, group=group()
+    )
     Booking.objects.filter(pk=seated.pk).update(status=BookingStatus.CANCELLED)
     seats_recounted(session)
     services.waitlist_offer_next(session=session)
@@ -425,7 +427,9 @@ def test_waitlist_leave_page(client, offer):
     session = SessionFactory(offer=offer, capacity=10)
     BookingFactory(session=session, participants=8, accompanying_staff=2)
     member = MembershipFactory()
-    waiting = services.waitlist_join(session=session, structure=member.structure, user=member.user, **group())
+    waiting = services.waitlist_join(
+        session=session, structure=member.structure, user=member.user, group=group()
+    )
     client.force_login(member.user)
 
     response = client.post(reverse("bookings:waitlist_leave", args=[waiting.pk]))

@@ -17,7 +17,7 @@ from notifications.models import OutboxMessage
 from programmes.services import ProgrammeError
 from tests.factories import BookingFactory, MembershipFactory, SessionFactory
 
-from .conftest import group, seats_recounted
+from .conftest import group, regroup, seats_recounted
 from .seats import seats_taken
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +35,15 @@ def waiting(session, **sizes):
     """A coordinator of another structure joins the waiting list; returns (booking, user)."""
     user = MembershipFactory().user
     booking = services.waitlist_join(
-        session=session, structure=user.memberships.get().structure, user=user, **group(**sizes)
+        session=session, structure=user.memberships.get().structure, user=user, group=group(**sizes)
     )
     return booking, user
 
 
 def test_waitlist_join_on_a_full_session(full_session, structure, coordinator):
-    booking = services.waitlist_join(session=full_session, structure=structure, user=coordinator, **group())
+    booking = services.waitlist_join(
+        session=full_session, structure=structure, user=coordinator, group=group()
+    )
 
     assert booking.status == BookingStatus.WAITLISTED
     assert booking.waitlist_offer_expires_at is None
@@ -51,7 +53,7 @@ def test_waitlist_join_on_a_full_session(full_session, structure, coordinator):
 
 def test_waitlist_join_refused_when_the_group_fits(session, structure, coordinator):
     with pytest.raises(BookingError) as exc_info:
-        services.waitlist_join(session=session, structure=structure, user=coordinator, **group())
+        services.waitlist_join(session=session, structure=structure, user=coordinator, group=group())
 
     assert exc_info.value.code == "seats_available"
     assert not Booking.objects.exists()
@@ -65,17 +67,17 @@ def test_waitlist_join_refused_when_the_group_is_larger_than_the_session(offer, 
             session=session,
             structure=structure,
             user=coordinator,
-            **group(participants=8, accompanying_staff=2),
+            group=group(participants=8, accompanying_staff=2),
         )
 
     assert exc_info.value.code == "larger_than_session"
 
 
 def test_waitlist_join_twice_is_refused(full_session, structure, coordinator):
-    services.waitlist_join(session=full_session, structure=structure, user=coordinator, **group())
+    services.waitlist_join(session=full_session, structure=structure, user=coordinator, group=group())
 
     with pytest.raises(BookingError) as exc_info:
-        services.waitlist_join(session=full_session, structure=structure, user=coordinator, **group())
+        services.waitlist_join(session=full_session, structure=structure, user=coordinator, group=group())
 
     assert exc_info.value.code == "already_waiting"
 
@@ -83,10 +85,10 @@ def test_waitlist_join_twice_is_refused(full_session, structure, coordinator):
 def test_booking_while_on_the_waiting_list_is_refused_with_its_own_message(
     full_session, structure, coordinator
 ):
-    services.waitlist_join(session=full_session, structure=structure, user=coordinator, **group())
+    services.waitlist_join(session=full_session, structure=structure, user=coordinator, group=group())
 
     with pytest.raises(BookingError) as exc_info:
-        services.booking_create(session=full_session, structure=structure, user=coordinator, **group())
+        services.booking_create(session=full_session, structure=structure, user=coordinator, group=group())
 
     assert exc_info.value.code == "already_waiting"
 
@@ -125,7 +127,9 @@ def test_freed_seats_skip_a_waiting_group_that_does_not_fit(full_session):
     seated = Booking.objects.get(session=full_session, status=BookingStatus.CONFIRMED)
     owner = MembershipFactory(structure=seated.structure).user
 
-    services.booking_change(booking=seated, user=owner, participants=4, accompanying_staff=1)
+    services.booking_change(
+        booking=seated, user=owner, group=regroup(seated, participants=4, accompanying_staff=1)
+    )
 
     big.refresh_from_db()
     small.refresh_from_db()
@@ -281,7 +285,7 @@ def test_waitlist_leave_with_a_live_offer_passes_it_on(full_session):
 
 
 def test_waitlist_leave_refused_for_a_confirmed_booking(session, structure, coordinator):
-    booking = services.booking_create(session=session, structure=structure, user=coordinator, **group())
+    booking = services.booking_create(session=session, structure=structure, user=coordinator, group=group())
 
     with pytest.raises(BookingError) as exc_info:
         services.waitlist_leave(booking=booking, user=coordinator)

@@ -296,7 +296,7 @@ def test_a_same_send_task_delivered_twice_sends_one_email(workers, broker, sink)
 
 
 def test_b_booking_while_redis_is_down_confirmation_sent_when_it_is_back(workers, sink, tmp_path):
-    from bookings.services import booking_create
+    from bookings.services import Group, booking_create
 
     redis_server = RedisServer(tmp_path).start()
     try:
@@ -312,10 +312,12 @@ def test_b_booking_while_redis_is_down_confirmation_sent_when_it_is_back(workers
                 session=session,
                 structure=structure,
                 user=user,
-                participants=8,
-                accompanying_staff=2,
-                contact_name="Dominique Leroy",
-                contact_phone="06 00 00 00 00",
+                group=Group(
+                    participants=8,
+                    accompanying_staff=2,
+                    contact_name="Dominique Leroy",
+                    contact_phone="06 00 00 00 00",
+                ),
             )
             took = time.monotonic() - started
 

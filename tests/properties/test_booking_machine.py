@@ -24,6 +24,7 @@ Invariants, read from the database after every step:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 
@@ -236,9 +237,11 @@ class BookingMachine(RuleBasedStateMachine):
                 session=target,
                 structure=structure,
                 user=user,
-                participants=1 if per_person else participants,
-                accompanying_staff=0 if per_person else staff,
-                **CONTACT,
+                group=services.Group(
+                    participants=1 if per_person else participants,
+                    accompanying_staff=0 if per_person else staff,
+                    **CONTACT,
+                ),
             ),
         )
 
@@ -281,8 +284,9 @@ class BookingMachine(RuleBasedStateMachine):
             lambda: services.booking_change(
                 booking=booking,
                 user=self._acting(booking, acting),
-                participants=participants,
-                accompanying_staff=staff,
+                group=dataclasses.replace(
+                    services.Group.of(booking), participants=participants, accompanying_staff=staff
+                ),
             ),
         )
         if done is not None:
