@@ -27,7 +27,7 @@ from programmes.admin import NewSessionInline
 from programmes.enums import SessionStatus
 from programmes.models import Offer, Session
 from tests.bookings.seats import seats_taken
-from tests.factories import PASSWORD, UserFactory
+from tests.partners.factories import PASSWORD, UserFactory
 
 ADMINS = sorted(site._registry.items(), key=lambda item: item[0]._meta.label)
 IDS = [model._meta.label for model, _ in ADMINS]
@@ -83,7 +83,8 @@ def _reminder_rows() -> None:
 
 
 @pytest.fixture
-def staff_client(demo, client, db):
+def demo_staff_client(demo, client, db):
+    """The test client, logged in as the demo's staff member."""
     client.force_login(User.objects.get(email=STAFF_EMAIL))
     return client
 
@@ -113,38 +114,38 @@ def test_every_model_of_the_portal_is_registered_in_admin():
     assert missing == []
 
 
-def test_admin_index_loads(staff_client):
-    response = staff_client.get(reverse("admin:index"))
+def test_admin_index_loads(demo_staff_client):
+    response = demo_staff_client.get(reverse("admin:index"))
 
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize(("model", "model_admin"), ADMINS, ids=IDS)
 def test_admin_changelist_loads_with_few_queries(
-    staff_client, django_assert_max_num_queries, model, model_admin
+    demo_staff_client, django_assert_max_num_queries, model, model_admin
 ):
     with django_assert_max_num_queries(25):
-        response = staff_client.get(_url(model, "changelist"))
+        response = demo_staff_client.get(_url(model, "changelist"))
 
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize(("model", "model_admin"), ADMINS, ids=IDS)
-def test_admin_add_page_loads_when_adding_is_allowed(staff_client, rf, model, model_admin):
+def test_admin_add_page_loads_when_adding_is_allowed(demo_staff_client, rf, model, model_admin):
     request = rf.get("/")
     request.user = User.objects.get(email=STAFF_EMAIL)
 
-    response = staff_client.get(_url(model, "add"))
+    response = demo_staff_client.get(_url(model, "add"))
 
     assert response.status_code == (200 if model_admin.has_add_permission(request) else 403)
 
 
 @pytest.mark.parametrize(("model", "model_admin"), ADMINS, ids=IDS)
-def test_admin_change_page_loads(staff_client, model, model_admin):
+def test_admin_change_page_loads(demo_staff_client, model, model_admin):
     obj = model_admin.get_queryset(_request()).order_by("pk").last()
     assert obj is not None, f"The admin test data has no {model._meta.label}: add one in the `demo` fixture."
 
-    response = staff_client.get(_url(model, "change", obj.pk))
+    response = demo_staff_client.get(_url(model, "change", obj.pk))
 
     assert response.status_code == 200
 
@@ -158,10 +159,10 @@ def _request():
 
 
 @pytest.mark.parametrize("model", [Session, Booking, Structure], ids=["session", "booking", "structure"])
-def test_admin_history_page_loads(staff_client, model):
+def test_admin_history_page_loads(demo_staff_client, model):
     obj = model.objects.order_by("pk").first()
 
-    response = staff_client.get(_url(model, "history", obj.pk))
+    response = demo_staff_client.get(_url(model, "history", obj.pk))
 
     assert response.status_code == 200
 
@@ -186,22 +187,22 @@ def _searchable_value(obj, search_fields) -> str | None:
 
 
 @pytest.mark.parametrize(("model", "model_admin"), SEARCHABLE, ids=[m._meta.label for m, _ in SEARCHABLE])
-def test_admin_search_finds_an_object(staff_client, model, model_admin):
+def test_admin_search_finds_an_object(demo_staff_client, model, model_admin):
     obj = model_admin.get_queryset(_request()).order_by("pk").first()
     assert obj is not None, f"The admin test data has no {model._meta.label}: add one in the `demo` fixture."
     term = _searchable_value(obj, model_admin.search_fields)
     assert term is not None, f"No text of {obj!r} to search for in {model_admin.search_fields}."
 
-    response = staff_client.get(_url(model, "changelist"), {"q": term})
+    response = demo_staff_client.get(_url(model, "changelist"), {"q": term})
 
     assert response.status_code == 200
     assert response.context["cl"].result_count >= 1
 
 
 @pytest.mark.parametrize(("model", "model_admin"), FILTERED, ids=[m._meta.label for m, _ in FILTERED])
-def test_admin_every_list_filter_choice_works(staff_client, model, model_admin):
+def test_admin_every_list_filter_choice_works(demo_staff_client, model, model_admin):
     url = _url(model, "changelist")
-    changelist = staff_client.get(url).context["cl"]
+    changelist = demo_staff_client.get(url).context["cl"]
     query_strings = [
         choice["query_string"] for spec in changelist.filter_specs for choice in spec.choices(changelist)
     ]
@@ -213,16 +214,16 @@ def test_admin_every_list_filter_choice_works(staff_client, model, model_admin):
             year = (timezone.localtime(moment) if isinstance(moment, dt.datetime) else moment).year
             query_strings.append(f"?{model_admin.date_hierarchy}__year={year}")
 
-    statuses = {query: staff_client.get(url + query).status_code for query in query_strings}
+    statuses = {query: demo_staff_client.get(url + query).status_code for query in query_strings}
 
     assert query_strings
     assert {query: status for query, status in statuses.items() if status != 200} == {}
 
 
-def test_admin_date_hierarchy_drills_down_on_sessions(staff_client):
+def test_admin_date_hierarchy_drills_down_on_sessions(demo_staff_client):
     start = timezone.localtime(Session.objects.order_by("start").last().start)
 
-    response = staff_client.get(
+    response = demo_staff_client.get(
         _url(Session, "changelist"), {"start__year": start.year, "start__month": start.month}
     )
 
@@ -230,18 +231,18 @@ def test_admin_date_hierarchy_drills_down_on_sessions(staff_client):
     assert response.context["cl"].result_count >= 1
 
 
-def test_admin_session_list_shows_seats_taken_and_left(staff_client):
+def test_admin_session_list_shows_seats_taken_and_left(demo_staff_client):
     session = Session.objects.filter(bookings__status=BookingStatus.CONFIRMED).distinct().first()
     taken = seats_taken(session)
 
-    response = staff_client.get(_url(Session, "changelist"), {"id__exact": session.pk})
+    response = demo_staff_client.get(_url(Session, "changelist"), {"id__exact": session.pk})
 
     row = response.context["cl"].result_list[0]
     assert (row.seats_taken, row.seats_left) == (taken, session.capacity - taken)
 
 
-def test_admin_structure_field_filter_keeps_only_that_field(staff_client):
-    response = staff_client.get(_url(Structure, "changelist"), {"field": "health"})
+def test_admin_structure_field_filter_keeps_only_that_field(demo_staff_client):
+    response = demo_staff_client.get(_url(Structure, "changelist"), {"field": "health"})
 
     kinds = {structure.kind for structure in response.context["cl"].queryset}
     assert kinds
@@ -263,10 +264,10 @@ def _emails_to_coordinators_of(structure: Structure, template: str) -> int:
     return OutboxMessage.objects.filter(template=template, to__in=list(emails)).count()
 
 
-def test_admin_approve_action_activates_pending_structures_and_emails_them(staff_client):
+def test_admin_approve_action_activates_pending_structures_and_emails_them(demo_staff_client):
     pending = list(Structure.objects.filter(status=StructureStatus.PENDING))
 
-    response = _action(staff_client, Structure, "approve_structures", pending)
+    response = _action(demo_staff_client, Structure, "approve_structures", pending)
 
     assert response.status_code == 302
     assert {s.status for s in Structure.objects.filter(pk__in=[s.pk for s in pending])} == {
@@ -276,10 +277,10 @@ def test_admin_approve_action_activates_pending_structures_and_emails_them(staff
         assert _emails_to_coordinators_of(structure, "structure_approve") == structure.memberships.count() > 0
 
 
-def test_admin_approve_action_refuses_an_active_structure_with_a_message(staff_client):
+def test_admin_approve_action_refuses_an_active_structure_with_a_message(demo_staff_client):
     active = Structure.objects.filter(status=StructureStatus.ACTIVE).first()
 
-    response = _action(staff_client, Structure, "approve_structures", [active])
+    response = _action(demo_staff_client, Structure, "approve_structures", [active])
 
     active.refresh_from_db()
     assert response.status_code == 302
@@ -291,12 +292,12 @@ def test_admin_approve_action_refuses_an_active_structure_with_a_message(staff_c
     ]
 
 
-def test_admin_suspend_action_asks_for_a_reason_then_suspends(staff_client):
+def test_admin_suspend_action_asks_for_a_reason_then_suspends(demo_staff_client):
     active = Structure.objects.filter(status=StructureStatus.ACTIVE).order_by("pk")[2]
 
-    page = _action(staff_client, Structure, "suspend_structures", [active])
+    page = _action(demo_staff_client, Structure, "suspend_structures", [active])
     done = _action(
-        staff_client, Structure, "suspend_structures", [active], apply="1", reason="Trop d'absences."
+        demo_staff_client, Structure, "suspend_structures", [active], apply="1", reason="Trop d'absences."
     )
 
     active.refresh_from_db()
@@ -307,10 +308,10 @@ def test_admin_suspend_action_asks_for_a_reason_then_suspends(staff_client):
     assert _emails_to_coordinators_of(active, "structure_suspend") == active.memberships.count()
 
 
-def test_admin_refuse_action_without_a_reason_shows_a_field_error(staff_client):
+def test_admin_refuse_action_without_a_reason_shows_a_field_error(demo_staff_client):
     pending = Structure.objects.filter(status=StructureStatus.PENDING).first()
 
-    response = _action(staff_client, Structure, "refuse_structures", [pending], apply="1", reason="  ")
+    response = _action(demo_staff_client, Structure, "refuse_structures", [pending], apply="1", reason="  ")
 
     pending.refresh_from_db()
     assert response.status_code == 200
@@ -318,11 +319,16 @@ def test_admin_refuse_action_without_a_reason_shows_a_field_error(staff_client):
     assert pending.status == StructureStatus.PENDING
 
 
-def test_admin_refuse_action_archives_with_the_reason_and_emails_it(staff_client):
+def test_admin_refuse_action_archives_with_the_reason_and_emails_it(demo_staff_client):
     pending = Structure.objects.filter(status=StructureStatus.PENDING).first()
 
     response = _action(
-        staff_client, Structure, "refuse_structures", [pending], apply="1", reason="Hors de notre territoire."
+        demo_staff_client,
+        Structure,
+        "refuse_structures",
+        [pending],
+        apply="1",
+        reason="Hors de notre territoire.",
     )
 
     pending.refresh_from_db()
@@ -331,16 +337,16 @@ def test_admin_refuse_action_archives_with_the_reason_and_emails_it(staff_client
     assert _emails_to_coordinators_of(pending, "structure_refuse") == pending.memberships.count()
 
 
-def test_admin_archive_action_archives(staff_client):
+def test_admin_archive_action_archives(demo_staff_client):
     suspended = Structure.objects.get(status=StructureStatus.SUSPENDED)
 
-    _action(staff_client, Structure, "archive_structures", [suspended])
+    _action(demo_staff_client, Structure, "archive_structures", [suspended])
 
     suspended.refresh_from_db()
     assert suspended.status == StructureStatus.ARCHIVED
 
 
-def test_admin_cancel_action_cancels_the_session_and_its_bookings_and_emails(staff_client):
+def test_admin_cancel_action_cancels_the_session_and_its_bookings_and_emails(demo_staff_client):
     session = (
         Session.objects.filter(start__gt=timezone.now(), bookings__status=BookingStatus.CONFIRMED)
         .distinct()
@@ -349,7 +355,9 @@ def test_admin_cancel_action_cancels_the_session_and_its_bookings_and_emails(sta
     active = list(session.bookings.filter(status__in=[BookingStatus.CONFIRMED, BookingStatus.WAITLISTED]))
     before = OutboxMessage.objects.count()
 
-    response = _action(staff_client, Session, "cancel_sessions", [session], apply="1", reason="Salle fermée.")
+    response = _action(
+        demo_staff_client, Session, "cancel_sessions", [session], apply="1", reason="Salle fermée."
+    )
 
     session.refresh_from_db()
     assert response.status_code == 302
@@ -361,10 +369,10 @@ def test_admin_cancel_action_cancels_the_session_and_its_bookings_and_emails(sta
     assert OutboxMessage.objects.count() - before == coordinators + session.mediators.count()
 
 
-def test_admin_cancel_action_on_a_past_session_shows_the_rule(staff_client):
+def test_admin_cancel_action_on_a_past_session_shows_the_rule(demo_staff_client):
     past = Session.objects.filter(start__lt=timezone.now(), status=SessionStatus.PLANNED).first()
 
-    response = _action(staff_client, Session, "cancel_sessions", [past], apply="1", reason="Erreur.")
+    response = _action(demo_staff_client, Session, "cancel_sessions", [past], apply="1", reason="Erreur.")
 
     past.refresh_from_db()
     assert response.status_code == 302
@@ -401,12 +409,12 @@ def _split(moment: dt.datetime, name: str) -> dict:
     return {f"{name}_0": local.strftime("%Y-%m-%d"), f"{name}_1": local.strftime("%H:%M:%S")}
 
 
-def test_admin_session_ending_before_it_starts_is_a_field_error(staff_client):
+def test_admin_session_ending_before_it_starts_is_a_field_error(demo_staff_client):
     add_url = _url(Session, "add")
     offer = Session.objects.first().offer
     start = timezone.now() + dt.timedelta(days=40)
     data = {
-        **_management_forms(staff_client.get(add_url)),
+        **_management_forms(demo_staff_client.get(add_url)),
         "offer": offer.pk,
         **_split(start, "start"),
         **_split(start - dt.timedelta(hours=1), "end"),
@@ -415,7 +423,7 @@ def test_admin_session_ending_before_it_starts_is_a_field_error(staff_client):
     }
     count = Session.objects.count()
 
-    response = staff_client.post(add_url, data)
+    response = demo_staff_client.post(add_url, data)
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["end"] == [
@@ -424,19 +432,19 @@ def test_admin_session_ending_before_it_starts_is_a_field_error(staff_client):
     assert Session.objects.count() == count
 
 
-def test_admin_session_added_without_end_and_deadline_takes_them_from_the_offer(staff_client):
+def test_admin_session_added_without_end_and_deadline_takes_them_from_the_offer(demo_staff_client):
     add_url = _url(Session, "add")
     offer = Session.objects.first().offer
     start = (timezone.now() + dt.timedelta(days=41)).replace(second=0, microsecond=0)
     data = {
-        **_management_forms(staff_client.get(add_url)),
+        **_management_forms(demo_staff_client.get(add_url)),
         "offer": offer.pk,
         **_split(start, "start"),
         "place": "Hall d'accueil",
         "capacity": "20",
     }
 
-    response = staff_client.post(add_url, data)
+    response = demo_staff_client.post(add_url, data)
 
     session = Session.objects.get(offer=offer, start=start, place="Hall d'accueil")
     assert response.status_code == 302
@@ -444,19 +452,19 @@ def test_admin_session_added_without_end_and_deadline_takes_them_from_the_offer(
     assert session.booking_deadline == start - dt.timedelta(hours=offer.booking_deadline_hours)
 
 
-def test_admin_session_added_with_no_seat_is_a_field_error(staff_client):
+def test_admin_session_added_with_no_seat_is_a_field_error(demo_staff_client):
     add_url = _url(Session, "add")
     offer = Session.objects.first().offer
     start = timezone.now() + dt.timedelta(days=42)
     data = {
-        **_management_forms(staff_client.get(add_url)),
+        **_management_forms(demo_staff_client.get(add_url)),
         "offer": offer.pk,
         **_split(start, "start"),
         "place": "Galerie du temps",
         "capacity": "0",
     }
 
-    response = staff_client.post(add_url, data)
+    response = demo_staff_client.post(add_url, data)
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["capacity"] == [
@@ -465,13 +473,13 @@ def test_admin_session_added_with_no_seat_is_a_field_error(staff_client):
 
 
 def test_admin_session_added_goes_through_the_service_and_changes_the_pages(
-    staff_client, django_capture_on_commit_callbacks
+    demo_staff_client, django_capture_on_commit_callbacks
 ):
     add_url = _url(Session, "add")
     offer = Session.objects.first().offer
     start = (timezone.now() + dt.timedelta(days=43)).replace(second=0, microsecond=0)
     data = {
-        **_management_forms(staff_client.get(add_url)),
+        **_management_forms(demo_staff_client.get(add_url)),
         "offer": offer.pk,
         **_split(start, "start"),
         "place": "Hall d'accueil",
@@ -480,7 +488,7 @@ def test_admin_session_added_goes_through_the_service_and_changes_the_pages(
     before = content_version()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(add_url, data)
+        response = demo_staff_client.post(add_url, data)
 
     session = Session.objects.get(offer=offer, start=start, place="Hall d'accueil")
     assert response.status_code == 302
@@ -511,9 +519,9 @@ def _offer_page_data(client, offer) -> tuple[str, dict, str]:
     return url, data, new_sessions
 
 
-def test_admin_offer_page_adds_sessions_with_the_offer_defaults(staff_client):
+def test_admin_offer_page_adds_sessions_with_the_offer_defaults(demo_staff_client):
     offer = Offer.objects.get(slug="visite-decouverte-1h")
-    url, data, prefix = _offer_page_data(staff_client, offer)
+    url, data, prefix = _offer_page_data(demo_staff_client, offer)
     start = (timezone.now() + dt.timedelta(days=44)).replace(second=0, microsecond=0)
     data.update(
         {
@@ -524,7 +532,7 @@ def test_admin_offer_page_adds_sessions_with_the_offer_defaults(staff_client):
         }
     )
 
-    response = staff_client.post(url, data)
+    response = demo_staff_client.post(url, data)
 
     session = Session.objects.get(offer=offer, start=start, place="Salle pédagogique")
     assert response.status_code == 302
@@ -536,9 +544,9 @@ def test_admin_offer_page_adds_sessions_with_the_offer_defaults(staff_client):
     assert session.history.get().history_user.email == STAFF_EMAIL
 
 
-def test_admin_offer_page_new_session_ending_before_it_starts_is_a_field_error(staff_client):
+def test_admin_offer_page_new_session_ending_before_it_starts_is_a_field_error(demo_staff_client):
     offer = Offer.objects.get(slug="visite-decouverte-1h")
-    url, data, prefix = _offer_page_data(staff_client, offer)
+    url, data, prefix = _offer_page_data(demo_staff_client, offer)
     start = timezone.now() + dt.timedelta(days=45)
     data.update(
         {
@@ -554,7 +562,7 @@ def test_admin_offer_page_new_session_ending_before_it_starts_is_a_field_error(s
     )
     count = offer.sessions.count()
 
-    response = staff_client.post(url, data)
+    response = demo_staff_client.post(url, data)
 
     formset = next(
         inline.formset
@@ -590,11 +598,11 @@ def _booked_future_session() -> Session:
     )
 
 
-def test_admin_session_capacity_below_seats_taken_is_a_field_error(staff_client):
+def test_admin_session_capacity_below_seats_taken_is_a_field_error(demo_staff_client):
     session = _booked_future_session()
-    url, data = _change_data(staff_client, session, capacity="1")
+    url, data = _change_data(demo_staff_client, session, capacity="1")
 
-    response = staff_client.post(url, data)
+    response = demo_staff_client.post(url, data)
 
     session.refresh_from_db()
     assert response.status_code == 200
@@ -605,14 +613,14 @@ def test_admin_session_capacity_below_seats_taken_is_a_field_error(staff_client)
     assert session.capacity > 1
 
 
-def test_admin_session_move_goes_through_the_service_and_tells_the_partners(staff_client):
+def test_admin_session_move_goes_through_the_service_and_tells_the_partners(demo_staff_client):
     session = _booked_future_session()
     sequence = session.sequence
-    url, data = _change_data(staff_client, session, place="Pavillon de verre")
+    url, data = _change_data(demo_staff_client, session, place="Pavillon de verre")
     booked = session.bookings.filter(status__in=[BookingStatus.CONFIRMED, BookingStatus.WAITLISTED])
     coordinators = sum(b.structure.memberships.count() for b in booked)
 
-    response = staff_client.post(url, data)
+    response = demo_staff_client.post(url, data)
 
     session.refresh_from_db()
     assert response.status_code == 302
@@ -623,10 +631,10 @@ def test_admin_session_move_goes_through_the_service_and_tells_the_partners(staf
     )
 
 
-def test_admin_offer_with_maximum_below_minimum_is_a_field_error(staff_client):
+def test_admin_offer_with_maximum_below_minimum_is_a_field_error(demo_staff_client):
     offer = Offer.objects.get(slug="visite-decouverte-1h")
     url = _url(Offer, "change", offer.pk)
-    page = staff_client.get(url)
+    page = demo_staff_client.get(url)
     form = page.context["adminform"].form
     data = {**_management_forms(page)}
     for field in form:
@@ -638,7 +646,7 @@ def test_admin_offer_with_maximum_below_minimum_is_a_field_error(staff_client):
             data[field.html_name] = value
     data.update({"min_group_size": "10", "max_group_size": "5"})
 
-    response = staff_client.post(url, data)
+    response = demo_staff_client.post(url, data)
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["max_group_size"] == [
@@ -664,12 +672,12 @@ def _request_change(client, request: ProjectRequest, **changes):
     return client.post(url, data)
 
 
-def test_admin_request_answer_is_recorded_and_emailed(staff_client):
+def test_admin_request_answer_is_recorded_and_emailed(demo_staff_client):
     request = ProjectRequest.objects.get(status=RequestStatus.NEW)
     coordinators = request.structure.memberships.count()
 
     response = _request_change(
-        staff_client, request, status=RequestStatus.ACCEPTED, answer="Oui, construisons ce cycle."
+        demo_staff_client, request, status=RequestStatus.ACCEPTED, answer="Oui, construisons ce cycle."
     )
 
     request.refresh_from_db()
@@ -681,10 +689,10 @@ def test_admin_request_answer_is_recorded_and_emailed(staff_client):
     ).count() == (coordinators)
 
 
-def test_admin_request_answer_without_text_is_a_field_error(staff_client):
+def test_admin_request_answer_without_text_is_a_field_error(demo_staff_client):
     request = ProjectRequest.objects.get(status=RequestStatus.NEW)
 
-    response = _request_change(staff_client, request, status=RequestStatus.DECLINED, answer="")
+    response = _request_change(demo_staff_client, request, status=RequestStatus.DECLINED, answer="")
 
     request.refresh_from_db()
     assert response.status_code == 200
@@ -716,13 +724,13 @@ def test_admin_redirects_an_anonymous_visitor_to_the_admin_login(client, db):
     assert response.url.startswith(reverse("admin:login"))
 
 
-def test_admin_user_can_be_added_with_an_email_and_no_username(staff_client):
+def test_admin_user_can_be_added_with_an_email_and_no_username(demo_staff_client):
     add_url = _url(User, "add")
 
-    response = staff_client.post(
+    response = demo_staff_client.post(
         add_url,
         {
-            **_management_forms(staff_client.get(add_url)),
+            **_management_forms(demo_staff_client.get(add_url)),
             "email": "Nouvelle.Personne@Exemple.fr",
             "usable_password": "true",
             "password1": PASSWORD,
@@ -734,10 +742,10 @@ def test_admin_user_can_be_added_with_an_email_and_no_username(staff_client):
     assert User.objects.get(email="nouvelle.personne@exemple.fr").check_password(PASSWORD)
 
 
-def test_admin_user_with_a_taken_email_is_a_field_error(staff_client):
+def test_admin_user_with_a_taken_email_is_a_field_error(demo_staff_client):
     existing = UserFactory(email="deja@exemple.fr")
 
-    response = staff_client.post(
+    response = demo_staff_client.post(
         _url(User, "add"),
         {"email": "DEJA@exemple.fr", "usable_password": "true", "password1": PASSWORD, "password2": PASSWORD},
     )
@@ -749,11 +757,11 @@ def test_admin_user_with_a_taken_email_is_a_field_error(staff_client):
     assert User.objects.filter(email__iexact=existing.email).count() == 1
 
 
-def test_admin_structure_with_a_bad_postcode_or_a_known_name_shows_field_errors(staff_client):
+def test_admin_structure_with_a_bad_postcode_or_a_known_name_shows_field_errors(demo_staff_client):
     add_url = _url(Structure, "add")
     known = Structure.objects.first()
     data = {
-        **_management_forms(staff_client.get(add_url)),
+        **_management_forms(demo_staff_client.get(add_url)),
         "name": known.name.upper(),
         "kind": "esat",
         "address": "1 rue Basly",
@@ -765,7 +773,7 @@ def test_admin_structure_with_a_bad_postcode_or_a_known_name_shows_field_errors(
     }
     count = Structure.objects.count()
 
-    response = staff_client.post(add_url, data)
+    response = demo_staff_client.post(add_url, data)
 
     errors = response.context["adminform"].form.errors
     assert response.status_code == 200

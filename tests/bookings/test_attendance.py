@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -25,20 +24,16 @@ from bookings.enums import BookingStatus
 from bookings.models import AttendanceChange
 from bookings.selectors import home_figures
 from common.cache import content_version
-from programmes.enums import SessionStatus
-from tests.factories import BookingFactory
-
-from .conftest import assign, at, session_at
+from partners.enums import TrainingModule, TrainingSource
+from partners.models import TrainingRecord
+from partners.selectors import has_completed
+from partners.services import training_record_add
+from programmes.enums import Audience, OfferKind, SessionStatus
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory
+from tests.programmes.factories import OfferFactory, assign, at, session_at
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def past_booking(mediator):
-    """A booking of a session that took place this morning, led by `mediator`: 8 + 2 booked."""
-    session = session_at(timezone.now() - dt.timedelta(hours=4))
-    assign(session, mediator)
-    return BookingFactory(session=session, participants=8, accompanying_staff=2)
 
 
 def test_attendance_record_sets_status_counts_and_logs(past_booking, mediator):
@@ -197,102 +192,7 @@ def test_attendance_feeds_home_figures(past_booking, mediator, settings):
     assert home_figures()["people_accompanied"] == before + 7
 
 
-# --- The attendance page ------------------------------------------------------------------------
-
-
-def _post_data(booking, **values):
-    prefix = f"b{booking.pk}"
-    return {f"{prefix}-{key}": value for key, value in values.items()}
-
-
-def test_attendance_page_records_and_redirects(client, past_booking, mediator):
-    client.force_login(mediator)
-    url = reverse("planning:attendance", args=[past_booking.session_id])
-
-    response = client.post(
-        url, _post_data(past_booking, presence="present", present_participants="7", present_staff="1")
-    )
-
-    assert response.status_code == 302
-    assert response["Location"] == reverse("planning:session", args=[past_booking.session_id])
-    past_booking.refresh_from_db()
-    assert (past_booking.status, past_booking.present_participants, past_booking.present_staff) == (
-        BookingStatus.ATTENDED,
-        7,
-        1,
-    )
-
-
-def test_attendance_page_shows_error_at_field_and_keeps_input(client, past_booking, mediator):
-    client.force_login(mediator)
-    url = reverse("planning:attendance", args=[past_booking.session_id])
-
-    response = client.post(
-        url, _post_data(past_booking, presence="present", present_participants="40", present_staff="1")
-    )
-
-    assert response.status_code == 400
-    form = response.context["forms"][0]
-    assert "present_participants" in form.errors
-    assert 'value="40"' in response.content.decode()
-    past_booking.refresh_from_db()
-    assert past_booking.present_participants is None
-
-
-def test_attendance_page_all_or_nothing(client, mediator):
-    session = session_at(timezone.now() - dt.timedelta(hours=4))
-    assign(session, mediator)
-    first = BookingFactory(session=session, participants=8)
-    second = BookingFactory(session=session, participants=8)
-    client.force_login(mediator)
-
-    response = client.post(
-        reverse("planning:attendance", args=[session.pk]),
-        {
-            **_post_data(first, presence="present", present_participants="8", present_staff="2"),
-            **_post_data(second, presence="present", present_participants="-3", present_staff="2"),
-        },
-    )
-
-    assert response.status_code == 400
-    first.refresh_from_db()
-    assert first.present_participants is None
-    assert AttendanceChange.objects.count() == 0
-
-
-def test_attendance_page_future_session_shows_message_and_no_form(client, booked_session, mediator):
-    client.force_login(mediator)
-    url = reverse("planning:attendance", args=[booked_session.pk])
-
-    page = client.get(url)
-    posted = client.post(url, _post_data(booked_session.bookings.get(), presence="absent"))
-
-    assert page.status_code == 200
-    assert page.context["window"] is AttendanceWindow.NOT_YET
-    assert "Cette séance n'a pas encore eu lieu" in page.content.decode()
-    assert '<form method="post" novalidate>' not in page.content.decode()
-    assert posted.status_code == 200
-    assert booked_session.bookings.get().status == BookingStatus.CONFIRMED
-
-
-def test_attendance_page_rejects_non_number(client, past_booking, mediator):
-    client.force_login(mediator)
-
-    response = client.post(
-        reverse("planning:attendance", args=[past_booking.session_id]),
-        _post_data(past_booking, presence="present", present_participants="sept", present_staff=""),
-    )
-
-    assert response.status_code == 400
-    assert "present_participants" in response.context["forms"][0].errors
-
-
 def test_attendance_at_abc_session_adds_training_record(mediator):
-    from partners.enums import TrainingModule, TrainingSource
-    from partners.models import TrainingRecord
-    from programmes.enums import Audience, OfferKind
-    from tests.factories import MembershipFactory, OfferFactory
-
     relais = MembershipFactory()
     offer = OfferFactory(kind=OfferKind.ABC, audience=Audience.RELAIS, min_group_size=1)
     session = session_at(timezone.now() - dt.timedelta(hours=3), offer=offer)
@@ -316,9 +216,6 @@ def test_attendance_at_abc_session_adds_training_record(mediator):
 
 
 def _abc_booking(mediator):
-    from programmes.enums import Audience, OfferKind
-    from tests.factories import MembershipFactory, OfferFactory
-
     relais = MembershipFactory()
     offer = OfferFactory(kind=OfferKind.ABC, audience=Audience.RELAIS, min_group_size=1)
     session = session_at(timezone.now() - dt.timedelta(hours=3), offer=offer)
@@ -333,9 +230,6 @@ def _abc_booking(mediator):
 
 
 def test_abc_attendance_corrected_to_absent_takes_back_the_training_and_back_to_present_gives_it(mediator):
-    from partners.enums import TrainingModule
-    from partners.selectors import has_completed
-
     booking = _abc_booking(mediator)
     relais = booking.attendee
     attendance_record(booking=booking, by=mediator, present_participants=1, present_staff=0)
@@ -349,10 +243,6 @@ def test_abc_attendance_corrected_to_absent_takes_back_the_training_and_back_to_
 
 
 def test_abc_attendance_corrected_to_absent_leaves_the_records_staff_entered(mediator, staff):
-    from partners.enums import TrainingModule, TrainingSource
-    from partners.models import TrainingRecord
-    from partners.services import training_record_add
-
     booking = _abc_booking(mediator)
     relais = booking.attendee
     attendance_record(booking=booking, by=mediator, present_participants=1, present_staff=0)
@@ -397,18 +287,6 @@ def test_attendance_window_closes_at_the_deadline_and_not_before(settings):
 
     assert attendance_window(session, now=deadline) is AttendanceWindow.OPEN
     assert attendance_window(session, now=deadline + dt.timedelta(seconds=1)) is AttendanceWindow.CLOSED
-
-
-def test_attendance_page_of_a_cancelled_session_to_come_says_it_is_cancelled(client, mediator):
-    session = session_at(at(2, 10), status=SessionStatus.CANCELLED)
-    assign(session, mediator)
-    BookingFactory(session=session)
-    client.force_login(mediator)
-
-    page = client.get(reverse("planning:attendance", args=[session.pk]))
-
-    assert page.context["window"] is AttendanceWindow.CANCELLED
-    assert "Cette séance a été annulée" in page.content.decode()
 
 
 # --- The attendance sheet: every group of a session, all or nothing -----------------------------

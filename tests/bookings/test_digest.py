@@ -7,9 +7,8 @@ import pytest
 from bookings.tasks import send_mediator_digests_task
 from notifications.models import OutboxMessage
 from programmes.enums import SessionStatus
-from tests.factories import BookingFactory, OfferFactory
-
-from .conftest import assign, at, session_at
+from tests.bookings.factories import BookingFactory
+from tests.programmes.factories import OfferFactory, assign, at, session_at
 
 pytestmark = pytest.mark.django_db
 

@@ -19,9 +19,8 @@ from notifications.models import OutboxMessage
 from notifications.sending import outbox_sweep
 from programmes.enums import OfferKind, SessionStatus
 from programmes.models import AccessibilityOption
-from tests.factories import UserFactory
-
-from .conftest import booking_with_coordinators
+from tests.bookings.factories import booking_with_coordinators
+from tests.partners.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

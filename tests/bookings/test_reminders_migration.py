@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from bookings.models import Reminder, ReminderPolicy
 from partners.models import User
-from tests.factories import BookingFactory, UserFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import UserFactory
 
 BEFORE = [("notifications", "0002_outbox_claim_reminders"), ("bookings", "0002_initial")]
 MOVED = ("reminder", "reminderpolicy")

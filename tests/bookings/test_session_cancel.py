@@ -12,9 +12,8 @@ from bookings.sessions import session_cancel
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from programmes.models import Assignment
-from tests.factories import UserFactory
-
-from .conftest import booking_with_coordinators
+from tests.bookings.factories import booking_with_coordinators
+from tests.partners.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext
 from bookings.enums import BookingStatus
 from programmes.enums import AccessibilityFeature, Audience, OfferKind, SessionStatus
 from programmes.models import AccessibilityOption
-from tests.factories import BookingFactory, ExhibitionFactory, OfferFactory, SessionFactory
+from tests.bookings.factories import BookingFactory
+from tests.programmes.factories import ExhibitionFactory, OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,15 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.factories import (
-    BookingFactory,
-    ExhibitionFactory,
-    MembershipFactory,
-    ProjectFactory,
-    ProjectRequestFactory,
-    SessionFactory,
-    StructureFactory,
-)
+from tests.bookings.factories import BookingFactory, ProjectRequestFactory
+from tests.partners.factories import MembershipFactory, StructureFactory
+from tests.programmes.factories import ExhibitionFactory, ProjectFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

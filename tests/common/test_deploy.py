@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Variables that would change what is checked: the production run sets its own. (The test suite
 # itself sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a production server never does.)
 OVERRIDES = (

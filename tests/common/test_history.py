@@ -10,7 +10,9 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from bookings.enums import BookingStatus
-from tests.factories import BookingFactory, SessionFactory, StructureFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import StructureFactory
+from tests.programmes.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

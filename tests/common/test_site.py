@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from bookings.enums import BookingStatus
-from tests.factories import BookingFactory, StructureFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import StructureFactory
 
 pytestmark = pytest.mark.django_db
 

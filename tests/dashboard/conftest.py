@@ -1,81 +1,18 @@
-"""Fixtures of the staff tests: staff, coordinators, mediators, and dated sessions."""
+"""Fixtures of the staff dashboard's tests: a small programme whose 2025 figures are known by hand
+(staff, coordinators and mediators come from tests/conftest.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from bookings.enums import BookingStatus
 from partners.enums import StructureKind
 from programmes.enums import OfferKind
-from tests.factories import (
-    BookingFactory,
-    MembershipFactory,
-    OfferFactory,
-    SessionFactory,
-    StaffFactory,
-    StructureFactory,
-    UserFactory,
-)
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import StructureFactory
+from tests.programmes.factories import OfferFactory, local, session_at
 
 YEAR_2025 = {"date_from": "2025-01-01", "date_to": "2025-12-31"}
-
-
-def make_mediator(**kwargs):
-    user = UserFactory(**kwargs)
-    group, _created = Group.objects.get_or_create(name="Mediators")
-    user.groups.add(group)
-    return user
-
-
-def local(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
-    """An aware datetime in the museum's time zone."""
-    return dt.datetime(year, month, day, hour, minute, tzinfo=timezone.get_current_timezone())
-
-
-def session_at(start: dt.datetime, minutes: int = 90, **kwargs):
-    return SessionFactory(
-        start=start,
-        end=start + dt.timedelta(minutes=minutes),
-        booking_deadline=start - dt.timedelta(days=1),
-        **kwargs,
-    )
-
-
-def next_monday(days_ahead: int = 30) -> dt.date:
-    """A Monday at least `days_ahead` days from today (so that every slot of its week is to come)."""
-    day = timezone.localdate() + dt.timedelta(days=days_ahead)
-    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
-
-
-@pytest.fixture
-def staff(db):
-    return StaffFactory(first_name="Alex", last_name="Régisseur")
-
-
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
-def coordinator(db):
-    return MembershipFactory(structure=StructureFactory(name="Centre social Vent d'Est")).user
-
-
-@pytest.fixture
-def coordinator_client(client, coordinator):
-    client.force_login(coordinator)
-    return client
-
-
-@pytest.fixture
-def mediator(db):
-    return make_mediator(first_name="Lou", last_name="Médiatrice")
 
 
 @pytest.fixture

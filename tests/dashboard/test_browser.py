@@ -10,18 +10,22 @@ from django.urls import reverse
 
 from bookings.enums import BookingStatus
 from programmes.models import Session
-from tests.factories import (
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import (
     PASSWORD,
-    BookingFactory,
     MembershipFactory,
+    StaffFactory,
+    StructureFactory,
+    make_mediator,
+)
+from tests.programmes.factories import (
     OfferFactory,
     ProjectFactory,
     SessionFactory,
-    StaffFactory,
-    StructureFactory,
+    local,
+    next_monday,
+    session_at,
 )
-
-from .conftest import local, make_mediator, next_monday, session_at
 
 SHOTS = None  # set to a directory path to keep screenshots while working on the pages
 

@@ -20,16 +20,12 @@ from notifications.models import OutboxMessage
 from partners.enums import StructureKind, StructureStatus
 from programmes.enums import OfferKind
 from programmes.models import Assignment
+from tests.bookings.factories import BookingFactory, ProjectRequestFactory
 from tests.bookings.seats import seats_taken
-from tests.factories import (
-    BookingFactory,
-    OfferFactory,
-    ProjectFactory,
-    ProjectRequestFactory,
-    StructureFactory,
-)
+from tests.partners.factories import StructureFactory, make_mediator
+from tests.programmes.factories import OfferFactory, ProjectFactory, local, session_at
 
-from .conftest import YEAR_2025, local, make_mediator, session_at
+from .conftest import YEAR_2025
 
 pytestmark = pytest.mark.django_db
 

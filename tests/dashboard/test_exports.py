@@ -13,9 +13,10 @@ from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from dashboard.exports import attendance_table, bookings_table, partners_table
-from tests.factories import BookingFactory
+from tests.bookings.factories import BookingFactory
+from tests.programmes.factories import local, session_at
 
-from .conftest import YEAR_2025, local, session_at
+from .conftest import YEAR_2025
 
 pytestmark = pytest.mark.django_db
 

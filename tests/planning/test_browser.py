@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking
-from tests.factories import PASSWORD, BookingFactory, OfferFactory, StaffFactory
-
-from .conftest import assign, make_mediator, session_at
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import PASSWORD, StaffFactory, make_mediator
+from tests.programmes.factories import OfferFactory, assign, session_at
 
 
 def _log_in(page, email: str) -> None:

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from bookings.attendance import attendance_record
 from programmes.models import AccessibilityOption
-from tests.factories import BookingFactory, MembershipFactory, OfferFactory
-
-from .conftest import assign, session_at
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory
+from tests.programmes.factories import OfferFactory, assign, session_at
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from django.utils import timezone
 from bookings.enums import BookingStatus
 from programmes.enums import SessionStatus
 from programmes.models import AccessibilityOption
-from tests.factories import BookingFactory, OfferFactory, StructureFactory
-
-from .conftest import assign, session_at
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import StructureFactory
+from tests.programmes.factories import OfferFactory, assign, session_at
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from bookings.enums import BookingStatus
 from programmes.models import AccessibilityOption
-from tests.factories import BookingFactory, OfferFactory
-
-from .conftest import assign, session_at
+from tests.bookings.factories import BookingFactory
+from tests.programmes.factories import OfferFactory, assign, session_at
 
 pytestmark = pytest.mark.django_db
 

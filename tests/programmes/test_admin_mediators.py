@@ -13,9 +13,7 @@ from programmes.admin_mediators import AssignmentInline
 from programmes.enums import SessionStatus
 from programmes.models import Assignment, MediatorUnavailability, Session
 from programmes.services import ProgrammeError, mediator_assign, unavailability_create
-from tests.factories import OfferFactory
-
-from .conftest import assign, at, session_at
+from tests.programmes.factories import OfferFactory, assign, at, session_at
 
 pytestmark = pytest.mark.django_db
 

@@ -20,9 +20,9 @@ from programmes.services import (
     mediator_unassign,
     unavailability_create,
 )
-from tests.factories import BookingFactory, MembershipFactory, OfferFactory, UserFactory
-
-from .conftest import assign, at, session_at
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory, UserFactory
+from tests.programmes.factories import OfferFactory, assign, at, session_at
 
 pytestmark = pytest.mark.django_db
 

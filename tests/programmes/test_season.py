@@ -25,9 +25,8 @@ from programmes.season import (
     sessions_plan,
 )
 from programmes.services import ProgrammeError, session_create
-from tests.factories import OfferFactory, StaffFactory
-
-from .conftest import make_mediator, next_monday, session_at
+from tests.partners.factories import StaffFactory, make_mediator
+from tests.programmes.factories import OfferFactory, next_monday, session_at
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,6 @@
-"""Personal data: old free text cleared (with its history), a structure's data exported and erased."""
+"""Personal data: old free text cleared (with its history), a structure's data exported and erased
+(the pages staff use for it: tests/dashboard/test_privacy_pages.py; the `requested` structure:
+tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 
 from bookings.enums import BookingStatus
@@ -26,37 +26,13 @@ from dashboard import impact
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from partners.models import Invitation, Membership, User
-from tests.factories import (
-    PASSWORD,
-    BookingFactory,
-    MembershipFactory,
-    ProjectRequestFactory,
-    StructureFactory,
-    UserFactory,
-)
-
-from .conftest import local, session_at
+from tests.bookings.factories import booking_ended_at
+from tests.partners.factories import PASSWORD
+from tests.programmes.factories import local
 
 pytestmark = pytest.mark.django_db
 
 NOW = local(2026, 11, 25, 3, 0)
-
-
-def booking_ended_at(end: dt.datetime, **kwargs) -> Booking:
-    session = session_at(end - dt.timedelta(minutes=90))
-    booking = BookingFactory(
-        session=session,
-        status=BookingStatus.ATTENDED,
-        present_participants=7,
-        comment="Le groupe arrive en bus.",
-        accessibility_notes="Une personne malvoyante.",
-        contact_name="Dominique Leroy",
-        contact_phone="06 12 34 56 78",
-        **kwargs,
-    )
-    booking.comment = "Le groupe arrive en bus, vers 9 h 45."  # a second version in the history
-    booking.save()
-    return booking
 
 
 def free_text(booking: Booking) -> tuple:
@@ -124,32 +100,6 @@ def test_free_text_retention_follows_the_setting(settings):
 # ---------------------------------------------------------------------------------------------
 # A structure's data
 # ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def requested():
-    """A structure that asks for its data: two coordinators (one also in another structure)."""
-    structure = StructureFactory(name="IME Les Tilleuls", siret="12345678901234", email="ime@exemple.fr")
-    only_here = MembershipFactory(structure=structure, user=UserFactory(email="relais@exemple.fr")).user
-    elsewhere = MembershipFactory(structure=structure, user=UserFactory(email="partage@exemple.fr")).user
-    other = StructureFactory(name="ESAT voisin")
-    MembershipFactory(structure=other, user=elsewhere)
-    booking = booking_ended_at(local(2025, 3, 10, 11, 30), structure=structure, booked_by=only_here)
-    Invitation.objects.create(
-        structure=structure, email="invite@exemple.fr", expires_at=timezone.now() + dt.timedelta(days=7)
-    )
-    request = ProjectRequestFactory(structure=structure, goals="Découvrir la Galerie du temps.")
-    OutboxMessage.objects.create(
-        dedupe_key="k1", template="booking_confirmed", to="relais@exemple.fr", not_before=timezone.now()
-    )
-    return {
-        "structure": structure,
-        "only_here": only_here,
-        "elsewhere": elsewhere,
-        "other": other,
-        "booking": booking,
-        "request": request,
-    }
 
 
 def test_structure_export_holds_everything_about_the_structure(requested):
@@ -220,71 +170,3 @@ def test_structure_erase_is_refused_to_non_staff(requested):
 
     assert str(error.value) == gettext("Only museum staff can erase a structure's data.")
     assert Membership.objects.filter(structure=requested["structure"]).count() == 2
-
-
-# ---------------------------------------------------------------------------------------------
-# The pages staff use for these requests
-# ---------------------------------------------------------------------------------------------
-
-
-def test_privacy_page_lists_and_searches_structures(staff_client, requested):
-    response = staff_client.get(reverse("dashboard:privacy"), {"q": "tilleuls"})
-
-    assert response.status_code == 200
-    assert [s.pk for s in response.context["page"].object_list] == [requested["structure"].pk]
-
-
-def test_export_page_downloads_the_json(staff_client, requested):
-    structure = requested["structure"]
-
-    response = staff_client.get(reverse("dashboard:privacy_export", args=[structure.pk]))
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/json; charset=utf-8"
-    assert json.loads(response.content)["structure"]["name"] == "IME Les Tilleuls"
-
-
-def test_erase_page_asks_for_confirmation(staff_client, requested):
-    structure = requested["structure"]
-    url = reverse("dashboard:privacy_erase", args=[structure.pk])
-
-    shown = staff_client.get(url)
-    unconfirmed = staff_client.post(url, {})
-
-    assert shown.status_code == 200
-    assert unconfirmed.status_code == 200
-    assert unconfirmed.context["form"].errors == {
-        "confirm": [gettext("Tick the box to confirm the erasure.")]
-    }
-    structure.refresh_from_db()
-    assert structure.name == "IME Les Tilleuls"
-
-
-def test_erase_page_erases_once_confirmed(staff_client, requested):
-    structure = requested["structure"]
-
-    response = staff_client.post(reverse("dashboard:privacy_erase", args=[structure.pk]), {"confirm": "on"})
-
-    assert response.status_code == 302
-    assert response["Location"] == reverse("dashboard:privacy")
-    structure.refresh_from_db()
-    assert structure.name == ERASED_STRUCTURE_NAME.format(id=structure.pk)
-
-
-@pytest.mark.parametrize("name", ["dashboard:privacy", "dashboard:privacy_export", "dashboard:privacy_erase"])
-def test_privacy_pages_are_for_staff_only(client, requested, name):
-    structure = requested["structure"]
-    args = [] if name == "dashboard:privacy" else [structure.pk]
-    url = reverse(name, args=args)
-
-    assert client.get(url).status_code == 302
-    client.force_login(requested["only_here"])
-    assert client.get(url).status_code == 404
-    assert client.post(url, {"confirm": "on"}).status_code in {404, 405}
-    structure.refresh_from_db()
-    assert structure.name == "IME Les Tilleuls"
-
-
-def test_privacy_pages_of_an_unknown_structure_are_not_found(staff_client):
-    assert staff_client.get(reverse("dashboard:privacy_export", args=[999999])).status_code == 404
-    assert staff_client.get(reverse("dashboard:privacy_erase", args=[999999])).status_code == 404
