@@ -19,7 +19,8 @@ from bookings.selectors import bookable_sessions
 from demo import data as demo_data
 from partners.models import Structure, User
 from programmes.models import Offer, Project, Session
-from tests.factories import MembershipFactory, ProjectRequestFactory, StructureFactory
+from tests.bookings.factories import ProjectRequestFactory
+from tests.partners.factories import MembershipFactory, StructureFactory
 
 from .conftest import DESKTOP, axe_all_violations, logged_in_context
 

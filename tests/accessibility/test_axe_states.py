@@ -24,7 +24,9 @@ from demo import data as demo_data
 from partners.enums import StructureStatus
 from partners.models import Invitation
 from programmes.models import Assignment, Offer
-from tests.factories import BookingFactory, SessionFactory, StructureFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import StructureFactory
+from tests.programmes.factories import SessionFactory
 
 from .conftest import DESKTOP, PHONE, axe_all_violations, logged_in_context
 from .test_axe_pages import bookable_session, coordinator_structure, report, user

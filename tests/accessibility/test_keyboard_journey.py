@@ -21,7 +21,7 @@ from demo import data as demo_data
 from partners.models import User
 from programmes.enums import AccessibilityFeature
 from programmes.models import Offer
-from tests.factories import SessionFactory
+from tests.programmes.factories import SessionFactory
 
 from .conftest import DESKTOP
 

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import OfferFactory, SessionFactory, StaffFactory
+from tests.partners.factories import StaffFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

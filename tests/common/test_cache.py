@@ -20,7 +20,9 @@ from common import cache as page_cache
 from common.cache import cache_get_or_set, content_changed, content_version, public_page
 from common.sessions import SessionStore
 from partners.services import membership_leave, structure_suspend
-from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory, StaffFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory, StaffFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

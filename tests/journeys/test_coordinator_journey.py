@@ -23,7 +23,8 @@ from partners.enums import StructureStatus
 from partners.models import Structure, User
 from programmes.enums import AccessibilityFeature, OfferKind
 from programmes.models import AccessibilityOption
-from tests.factories import PASSWORD, OfferFactory, SessionFactory, StaffFactory
+from tests.partners.factories import PASSWORD, StaffFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

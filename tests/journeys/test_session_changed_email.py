@@ -15,8 +15,10 @@ from bookings.sessions import session_update
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from notifications.services import outbox_send, render_message
+from tests.bookings.factories import BookingFactory
 from tests.conftest import serious_axe_violations
-from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory, UserFactory
+from tests.partners.factories import MembershipFactory, UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,39 +1,10 @@
-"""Fixtures of the notification tests: coordinators with bookings, an SMTP sink, email settings."""
+"""Fixtures of the notification tests: an SMTP sink, and Django's SMTP backend pointed at it."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
-
-from programmes.enums import OfferKind
-from tests.factories import BookingFactory, MembershipFactory, SessionFactory, StructureFactory
 
 from .smtp_sink import SmtpSink
-
-
-def booking_with_coordinators(
-    *,
-    coordinators: int = 1,
-    start_in: dt.timedelta = dt.timedelta(days=20),
-    booked_ago: dt.timedelta = dt.timedelta(days=30),
-    offer_kind: str = OfferKind.GUIDED_VISIT,
-    session=None,
-    **extra,
-):
-    """A confirmed booking of a session starting in `start_in`, made `booked_ago`, with its coordinators."""
-    structure = extra.pop("structure", None) or StructureFactory()
-    users = [MembershipFactory(structure=structure).user for _ in range(coordinators)]
-    if session is None:
-        start = timezone.now().replace(microsecond=0) + start_in
-        session = SessionFactory(
-            start=start, booking_deadline=min(start, timezone.now()), offer__kind=offer_kind
-        )
-    booking = BookingFactory(session=session, structure=structure, **extra)
-    type(booking).objects.filter(pk=booking.pk).update(created_at=timezone.now() - booked_ago)
-    booking.refresh_from_db()
-    return booking, users
 
 
 @pytest.fixture

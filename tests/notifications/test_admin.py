@@ -17,9 +17,8 @@ from bookings.models import ReminderPolicy
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from programmes.enums import OfferKind
-from tests.factories import StaffFactory, UserFactory
-
-from .conftest import booking_with_coordinators
+from tests.bookings.factories import booking_with_coordinators
+from tests.partners.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +37,6 @@ def _message(state: str, key: str, **extra) -> OutboxMessage:
         not_before=timezone.now() - dt.timedelta(minutes=1),
         **extra,
     )
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(StaffFactory())
-    return client
 
 
 def test_outbox_list_shows_state_attempts_and_error(staff_client, django_assert_max_num_queries):

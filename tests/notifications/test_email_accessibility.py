@@ -9,9 +9,8 @@ import pytest
 from bookings.enums import BookingStatus
 from notifications.models import OutboxMessage
 from notifications.rendering import render_message
+from tests.bookings.factories import booking_with_coordinators
 from tests.conftest import serious_axe_violations
-
-from .conftest import booking_with_coordinators
 
 
 @pytest.mark.browser

@@ -21,9 +21,8 @@ from notifications.rendering import render_message
 from notifications.sending import outbox_send, outbox_sweep, retry_delay
 from notifications.services import NotificationError, message_queue, message_retry, messages_queue_many
 from notifications.tasks import send_message_task
-from tests.factories import UserFactory
-
-from .conftest import booking_with_coordinators
+from tests.bookings.factories import booking_with_coordinators
+from tests.partners.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.core.management import call_command
 from bookings.models import Reminder
 from notifications.enums import MessageState
 from notifications.models import OutboxMessage
-
-from .conftest import booking_with_coordinators
+from tests.bookings.factories import booking_with_coordinators
 
 
 @pytest.mark.django_db(transaction=True)

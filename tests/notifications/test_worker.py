@@ -40,9 +40,9 @@ from notifications.enums import MessageState
 from notifications.models import OutboxMessage
 from notifications.services import message_queue
 from notifications.tasks import send_message_task
-from tests.factories import MembershipFactory, SessionFactory, UserFactory
-
-from .conftest import booking_with_coordinators
+from tests.bookings.factories import booking_with_coordinators
+from tests.partners.factories import MembershipFactory, UserFactory
+from tests.programmes.factories import SessionFactory
 
 REPO = Path(__file__).resolve().parents[2]
 # Next to the interpreter running the tests: the project's venv, wherever the checkout is.

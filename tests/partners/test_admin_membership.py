@@ -10,17 +10,11 @@ from django.utils.html import escape
 from django.utils.translation import gettext, ngettext
 
 from partners.models import Membership, User
-from tests.factories import MembershipFactory, StaffFactory, StructureFactory, UserFactory
+from tests.partners.factories import MembershipFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:partners_membership_changelist"
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(StaffFactory())
-    return client
 
 
 def _messages(response) -> list[str]:

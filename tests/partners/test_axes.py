@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD, UserFactory
+from tests.partners.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from partners.backends import PortalBackend
-from tests.factories import UserFactory
-from tests.mediators.conftest import make_mediator
+from tests.partners.factories import UserFactory, make_mediator
 
 pytestmark = pytest.mark.django_db
 

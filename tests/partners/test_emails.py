@@ -13,7 +13,7 @@ from partners.services import (
     structure_register,
     structure_suspend,
 )
-from tests.factories import MembershipFactory, UserFactory
+from tests.partners.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

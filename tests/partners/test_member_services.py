@@ -20,8 +20,14 @@ from partners.services import (
     membership_leave,
     training_record_add,
 )
-from tests.factories import MembershipFactory, SessionFactory, StaffFactory, StructureFactory, UserFactory
-from tests.partners.factories import InvitationFactory
+from tests.partners.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    StaffFactory,
+    StructureFactory,
+    UserFactory,
+)
+from tests.programmes.factories import SessionFactory
 
 pytestmark = pytest.mark.django_db
 

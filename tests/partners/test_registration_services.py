@@ -21,8 +21,7 @@ from partners.services import (
     user_send_verification,
     user_verify_email,
 )
-from tests.factories import MembershipFactory, StructureFactory, UserFactory
-from tests.partners.factories import make_siret
+from tests.partners.factories import MembershipFactory, StructureFactory, UserFactory, make_siret
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from partners.selectors import (
     request_memberships,
     user_can_book,
 )
-from tests.factories import MembershipFactory, StructureFactory, UserFactory
+from tests.partners.factories import MembershipFactory, StructureFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

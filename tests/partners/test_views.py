@@ -22,8 +22,15 @@ from partners.services import (
     invitation_wrong_email_message,
     structure_register,
 )
-from tests.factories import PASSWORD, MembershipFactory, StructureFactory, UserFactory
-from tests.partners.factories import InvitationFactory, TrainingRecordFactory, make_siret
+from tests.partners.factories import (
+    PASSWORD,
+    InvitationFactory,
+    MembershipFactory,
+    StructureFactory,
+    TrainingRecordFactory,
+    UserFactory,
+    make_siret,
+)
 
 pytestmark = pytest.mark.django_db
 

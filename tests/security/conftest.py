@@ -7,24 +7,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from bookings.enums import BookingStatus
 from bookings.models import Booking, ProjectRequest
-from partners.models import MEDIATORS_GROUP, Invitation, Structure, User
+from partners.models import Invitation, Structure, User
 from programmes.models import Assignment, Offer, Project, Session
-from tests.factories import (
-    BookingFactory,
+from tests.bookings.factories import BookingFactory, ProjectRequestFactory
+from tests.partners.factories import (
     MembershipFactory,
-    OfferFactory,
-    ProjectFactory,
-    ProjectRequestFactory,
-    SessionFactory,
     StaffFactory,
     StructureFactory,
     UserFactory,
+    make_mediator,
 )
+from tests.programmes.factories import OfferFactory, ProjectFactory, SessionFactory
 
 
 def registration_data(password: str = "Un-mot-de-passe-neuf-91") -> dict:
@@ -47,13 +44,6 @@ def registration_data(password: str = "Un-mot-de-passe-neuf-91") -> dict:
         "password1": password,
         "password2": password,
     }
-
-
-def make_mediator(**kwargs) -> User:
-    user = UserFactory(**kwargs)
-    group, _created = Group.objects.get_or_create(name=MEDIATORS_GROUP)
-    user.groups.add(group)
-    return user
 
 
 @dataclass

@@ -27,7 +27,9 @@ from bookings.models import Booking, ProjectRequest
 from notifications.models import OutboxMessage
 from partners.models import Invitation, Membership, Structure, User
 from programmes.models import AccessibilityOption, Assignment, Session
-from tests.factories import PASSWORD, BookingFactory, SessionFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import PASSWORD
+from tests.programmes.factories import SessionFactory
 
 from .conftest import World, registration_data
 from .test_object_access import ROUTES, object_level_patterns

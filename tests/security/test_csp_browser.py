@@ -9,20 +9,16 @@ from django.urls import reverse
 
 from bookings.enums import BookingStatus
 from programmes.models import Assignment
-from tests.factories import (
+from tests.bookings.factories import BookingFactory, ProjectRequestFactory
+from tests.partners.factories import (
     PASSWORD,
-    BookingFactory,
     MembershipFactory,
-    OfferFactory,
-    ProjectFactory,
-    ProjectRequestFactory,
-    SessionFactory,
     StaffFactory,
     StructureFactory,
     UserFactory,
+    make_mediator,
 )
-
-from .conftest import make_mediator
+from tests.programmes.factories import OfferFactory, ProjectFactory, SessionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

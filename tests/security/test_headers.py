@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from partners.models import Structure, User
-from tests.factories import PASSWORD, UserFactory
+from tests.partners.factories import PASSWORD, UserFactory
 from tests.security.conftest import registration_data
 
 ROOT = Path(__file__).resolve().parent.parent.parent
