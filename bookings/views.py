@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from common.cache import content_version
 from partners.selectors import booking_refusal_reason, current_structure, request_memberships
 from programmes.models import Session
 
@@ -29,7 +28,6 @@ from .models import Booking
 from .services import BookingError
 
 ARRIVAL_MINUTES_BEFORE = 15
-MY_BOOKINGS_CACHE_SECONDS = 300
 
 
 def _booking_or_404(request: HttpRequest, pk: int) -> Booking:
@@ -52,9 +50,6 @@ def booking_list(request: HttpRequest) -> HttpResponse:
                 structure, past_page=request.GET.get("passees"), cancelled_page=request.GET.get("annulees")
             )
         )
-        # The list is kept rendered until the next write (bookings/list.html): its queries run only
-        # when it is rendered again.
-        context.update(version=content_version(), cache_seconds=MY_BOOKINGS_CACHE_SECONDS)
     return render(request, "bookings/list.html", context)
 
 

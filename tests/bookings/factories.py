@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import factory
+from django.test import TestCase
 from django.utils import timezone
 
 from bookings.enums import BookingStatus
@@ -31,7 +32,10 @@ class BookingFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class, *args, **kwargs):
         booking = super()._create(model_class, *args, **kwargs)
         # Written without the services: the session's seats taken are counted again, as they keep them.
-        session_seats_recount(session_ids=[booking.session_id])
+        # Its after-commit bump of the content version runs now, as if the factory's write had been
+        # committed on its own: the test's own writes then register theirs.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            session_seats_recount(session_ids=[booking.session_id])
         booking.session.refresh_from_db(fields=["seats_taken"])
         return booking
 

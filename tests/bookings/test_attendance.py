@@ -319,7 +319,7 @@ def test_attendance_sheet_record_saves_every_group(mediator):
 def test_attendance_sheet_record_saves_nothing_and_names_each_group_refused(
     mediator, django_capture_on_commit_callbacks
 ):
-    session = session_at(timezone.now() - dt.timedelta(hours=4))
+    session = session_at(timezone.now() - dt.timedelta(hours=4), capacity=30)  # room for three groups
     assign(session, mediator)
     good = BookingFactory(session=session, participants=8, accompanying_staff=2)
     negative = BookingFactory(session=session, participants=8, accompanying_staff=2)

@@ -226,7 +226,7 @@ def test_day_sheet_invalid_date_is_404(client, mediator):
 
 @pytest.mark.parametrize("name", ["planning:session", "planning:attendance"])
 def test_session_pages_same_query_count_with_1_and_6_groups(client, mediator, name):
-    session = session_at(timezone.now() - dt.timedelta(hours=3))
+    session = session_at(timezone.now() - dt.timedelta(hours=3), capacity=60)  # room for six groups
     assign(session, mediator)
     lsf = AccessibilityOption.objects.get(code="lsf")
     first = BookingFactory(session=session)

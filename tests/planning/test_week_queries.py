@@ -35,7 +35,8 @@ def _add_sessions(mediator, monday: dt.date, first: int, last: int, *, days=7, o
     base = dt.datetime.combine(monday, dt.time(9, 0), tzinfo=timezone.get_current_timezone())
     lsf = AccessibilityOption.objects.get(code="lsf")
     for index in range(first, last):
-        session = session_at(base + dt.timedelta(days=index % days, minutes=10 * (index // days)), minutes=5)
+        start = base + dt.timedelta(days=index % days, minutes=10 * (index // days))
+        session = session_at(start, minutes=5, capacity=60)  # room for three groups
         assign(session, mediator)
         if other_mediator is not None:
             assign(session, other_mediator)
