@@ -11,7 +11,8 @@ from django.utils import timezone
 from bookings.services import Group, session_seats_recount
 from partners.enums import TrainingModule, TrainingSource
 from partners.models import TrainingRecord
-from tests.factories import MembershipFactory, OfferFactory, SessionFactory, StructureFactory, UserFactory
+from tests.partners.factories import MembershipFactory, StructureFactory, UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ from partners.enums import StructureStatus
 from partners.selectors import booking_refusal_reason
 from programmes.enums import AccessibilityFeature, OfferKind, SessionStatus
 from programmes.models import AccessibilityOption
-from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory, UserFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory, UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 from .conftest import abc_record, group, regroup
 from .seats import seats_taken

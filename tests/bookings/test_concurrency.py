@@ -21,7 +21,9 @@ from bookings.models import Booking
 from bookings.services import BookingError
 from bookings.services import booking as booking_insert
 from programmes.models import Session
-from tests.factories import BookingFactory, MembershipFactory, OfferFactory, SessionFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 from .conftest import group
 from .seats import seats_taken

@@ -11,15 +11,9 @@ from bookings.models import Booking
 from notifications.models import OutboxMessage
 from notifications.services import render_message
 from programmes.enums import OfferKind
-from tests.factories import (
-    BookingFactory,
-    MembershipFactory,
-    OfferFactory,
-    ProjectRequestFactory,
-    SessionFactory,
-    StaffFactory,
-    UserFactory,
-)
+from tests.bookings.factories import BookingFactory, ProjectRequestFactory
+from tests.partners.factories import MembershipFactory, StaffFactory, UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 from .conftest import group, regroup
 

@@ -13,7 +13,8 @@ from bookings.enums import BookingStatus
 from bookings.models import Booking
 from programmes.enums import AccessibilityFeature, OfferKind
 from programmes.models import AccessibilityOption
-from tests.factories import PASSWORD, MembershipFactory, OfferFactory, SessionFactory, UserFactory
+from tests.partners.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

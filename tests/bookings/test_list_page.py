@@ -13,7 +13,9 @@ from django.utils import timezone, translation
 from bookings.enums import BookingStatus
 from common.text import DateWords, url_maker
 from programmes.enums import OfferKind
-from tests.factories import BookingFactory, OfferFactory, SessionFactory, UserFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,9 @@ from common.cache import content_changed
 from partners.models import User
 from partners.selectors import request_memberships
 from programmes.enums import OfferKind
-from tests.factories import BookingFactory, OfferFactory, SessionFactory, UserFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from bookings.models import Booking
 from notifications.models import OutboxMessage
 from partners.models import MEDIATORS_GROUP
 from programmes.models import Assignment
-from tests.factories import MembershipFactory, OfferFactory, SessionFactory, UserFactory
+from tests.partners.factories import MembershipFactory, UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 from .conftest import group, regroup
 

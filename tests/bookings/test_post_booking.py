@@ -22,7 +22,9 @@ from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from partners.models import Structure
 from programmes.models import Session
-from tests.factories import BookingFactory, MembershipFactory, SessionFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory
+from tests.programmes.factories import SessionFactory
 
 from .conftest import form_data, group
 from .seats import seats_taken

@@ -13,7 +13,9 @@ from bookings.models import ProjectRequest
 from bookings.services import BookingError
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
-from tests.factories import ExhibitionFactory, MembershipFactory, ProjectRequestFactory, StaffFactory
+from tests.bookings.factories import ProjectRequestFactory
+from tests.partners.factories import MembershipFactory, StaffFactory
+from tests.programmes.factories import ExhibitionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,9 @@ from bookings.services import BookingError
 from bookings.sessions import session_cancel
 from programmes.enums import SessionStatus
 from programmes.models import Session
-from tests.factories import BookingFactory, MembershipFactory, SessionFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory
+from tests.programmes.factories import SessionFactory
 
 from .conftest import group, regroup
 from .seats import seats_counted, seats_taken

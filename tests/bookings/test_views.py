@@ -20,14 +20,9 @@ from common.cache import content_changed
 from notifications.models import OutboxMessage
 from partners.enums import StructureStatus
 from programmes.enums import OfferKind
-from tests.factories import (
-    BookingFactory,
-    MembershipFactory,
-    OfferFactory,
-    ProjectRequestFactory,
-    SessionFactory,
-    UserFactory,
-)
+from tests.bookings.factories import BookingFactory, ProjectRequestFactory
+from tests.partners.factories import MembershipFactory, UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 from .conftest import form_data, group, seats_recounted
 

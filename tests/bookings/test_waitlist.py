@@ -15,7 +15,9 @@ from bookings.services import BookingError
 from bookings.sessions import session_update
 from notifications.models import OutboxMessage
 from programmes.services import ProgrammeError
-from tests.factories import BookingFactory, MembershipFactory, SessionFactory
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import MembershipFactory
+from tests.programmes.factories import SessionFactory
 
 from .conftest import group, regroup, seats_recounted
 from .seats import seats_taken

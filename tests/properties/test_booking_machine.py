@@ -47,7 +47,8 @@ from partners.models import MEDIATORS_GROUP
 from programmes.enums import Audience, OfferKind
 from programmes.models import Assignment, Session
 from programmes.services import ProgrammeError
-from tests.factories import MembershipFactory, OfferFactory, SessionFactory, StructureFactory, UserFactory
+from tests.partners.factories import MembershipFactory, StructureFactory, UserFactory
+from tests.programmes.factories import OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -30,16 +30,9 @@ from partners.enums import StructureKind
 from partners.models import MEDIATORS_GROUP, Membership, Structure, User
 from programmes.enums import AccessibilityFeature, Audience, OfferKind
 from programmes.models import AccessibilityOption, Assignment, Session
-from tests.factories import (
-    PASSWORD,
-    BookingFactory,
-    ExhibitionFactory,
-    MembershipFactory,
-    OfferFactory,
-    SessionFactory,
-    StaffFactory,
-    UserFactory,
-)
+from tests.bookings.factories import BookingFactory
+from tests.partners.factories import PASSWORD, MembershipFactory, StaffFactory, UserFactory
+from tests.programmes.factories import ExhibitionFactory, OfferFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,8 @@ from django.urls import reverse
 from notifications.models import OutboxMessage
 from partners.models import Invitation, Membership, Structure, User
 from programmes.models import Session
-from tests.factories import PASSWORD, MembershipFactory, OfferFactory, StaffFactory
+from tests.partners.factories import PASSWORD, MembershipFactory, StaffFactory
+from tests.programmes.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
 
